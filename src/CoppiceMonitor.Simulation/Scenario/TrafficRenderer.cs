@@ -338,14 +338,20 @@ internal sealed class TrafficRenderer
             : Tls(state, host, serverIp, start, minutes, site.Video, chrome);
     }
 
-    /// <summary>Data times: one exchange per active minute after the first, at a random second of the minute.</summary>
+    /// <summary>Data times: one or two exchanges in each active minute after the first (the first has the handshake).</summary>
     private List<DateTime> MinuteTimes(DateTime start, int minutes)
     {
         var first = new DateTime(start.Ticks - (start.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc);
         var times = new List<DateTime>(minutes);
         for (var m = 1; m < minutes; m++)
         {
-            times.Add(first.AddMinutes(m).AddSeconds(1 + (_random.NextDouble() * 56)));
+            // One exchange in every active minute, sometimes a second one later in the same minute.
+            var at = first.AddMinutes(m).AddSeconds(1 + (_random.NextDouble() * 27));
+            times.Add(at);
+            if (_random.Next(2) == 0)
+            {
+                times.Add(at.AddSeconds(2 + (_random.NextDouble() * 27)));
+            }
         }
 
         return times;
