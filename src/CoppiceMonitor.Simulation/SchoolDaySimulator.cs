@@ -46,7 +46,7 @@ public static class SchoolDaySimulator
             var d = presence.Device;
             devices.Add(new TruthDevice(d.DeviceId, d.StaffId, TrafficRenderer.KindName(d.Kind), d.Registered,
                 MacText(d.Mac), d.Hostname, TrafficRenderer.FormatIp(d.Ip), d.Vlan, d.StaticIp,
-                presence.ArrivalUtc, presence.DepartureUtc, exchanges));
+                TrafficRenderer.ToMicroseconds(presence.ArrivalUtc), TrafficRenderer.ToMicroseconds(presence.DepartureUtc), exchanges));
         }
 
         var visits = new List<TruthVisit>();

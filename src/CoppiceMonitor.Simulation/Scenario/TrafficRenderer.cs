@@ -34,7 +34,7 @@ internal sealed class TrafficRenderer
         public SimDevice Device { get; } = device;
         public ushort NextPort { get; set; } = firstPort;
         public ushort IpId { get; set; } = firstIpId;
-        public Dictionary<string, (DateTime Expiry, uint Address)> DnsCache { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (DateTime Resolved, DateTime Expiry, uint Address)> DnsCache { get; } = new(StringComparer.Ordinal);
 
         public ushort TakePort()
         {
@@ -55,6 +55,7 @@ internal sealed class TrafficRenderer
 
         public void Packet(DateTime t, bool payload)
         {
+            t = ToMicroseconds(t);
             if (t < First)
             {
                 First = t;
@@ -88,6 +89,9 @@ internal sealed class TrafficRenderer
     private void Emit(DateTime t, byte[] frame) =>
         _frames.Add(new Frame((t.Ticks - UnixEpochTicks) / 10, _sequence++, frame));
 
+    /// <summary>The time as the pcap stores it (microseconds), so truth and capture agree exactly.</summary>
+    public static DateTime ToMicroseconds(DateTime t) => new(t.Ticks - (t.Ticks % 10), DateTimeKind.Utc);
+
     private TimeSpan Rtt() => TimeSpan.FromMicroseconds(6000 + _random.Next(30000));
 
     private static TimeSpan Micros(int micros) => TimeSpan.FromMicroseconds(micros);
@@ -108,7 +112,7 @@ internal sealed class TrafficRenderer
         var server = Gateway(device);
         var t = presence.ArrivalUtc;
         var xid = (uint)_random.Next() ^ ((uint)_random.Next(2) << 31);
-        exchanges.Add(t);
+        exchanges.Add(ToMicroseconds(t));
         var broadcastPath = new Path4(device.Mac, 0xffff_ffff_ffffUL, device.Vlan, 0, 0xffff_ffffu, 68, 67, device.Ttl);
         var fromServer = new Path4(RouterMac, device.Mac, device.Vlan, server, device.Ip, 67, 68, 64);
         Emit(t, FrameBuilder.Udp(broadcastPath, state.TakeIpId(), DhcpMessageBuilder.Build(
@@ -133,7 +137,7 @@ internal sealed class TrafficRenderer
                 new DhcpMessage(DhcpMessageBuilder.Request, xid, device.Mac, device.Hostname, device.Ip, 0, 0, 0, 0, 0, false))));
             Emit(renewal + Micros(2000 + _random.Next(4000)), FrameBuilder.Udp(fromServer, (ushort)_random.Next(65536), DhcpMessageBuilder.Build(
                 new DhcpMessage(DhcpMessageBuilder.Ack, xid, device.Mac, null, device.Ip, device.Ip, 0, server, LeaseSeconds, server, false))));
-            exchanges.Add(renewal);
+            exchanges.Add(ToMicroseconds(renewal));
             renewal = renewal.AddSeconds(LeaseSeconds / 2);
         }
 
@@ -149,7 +153,8 @@ internal sealed class TrafficRenderer
     /// </summary>
     private uint Resolve(DeviceState state, SimHost host, DateTime at)
     {
-        if (state.DnsCache.TryGetValue(host.Name, out var cached) && cached.Expiry > at)
+        // Visits are rendered in plan order, not time order: the cache only answers inside the lookup's TTL window.
+        if (state.DnsCache.TryGetValue(host.Name, out var cached) && at >= cached.Resolved && at < cached.Expiry)
         {
             return cached.Address;
         }
@@ -217,7 +222,7 @@ internal sealed class TrafficRenderer
         }
 
         var chosen = addresses[0];
-        state.DnsCache[host.Name] = (at.AddSeconds(Ttl), chosen);
+        state.DnsCache[host.Name] = (at, at.AddSeconds(Ttl - 1), chosen);
         return chosen;
     }
 
