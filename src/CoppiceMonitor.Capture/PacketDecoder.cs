@@ -983,7 +983,13 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
                     return;
                 }
 
-                // A question cut short after its name still names what was asked.
+                // QTYPE and QCLASS must follow: a question cut short is damage, not a lookup.
+                if (offset + 4 > message.Length)
+                {
+                    _counters.CountMalformed(MalformedKind.Dns);
+                    return;
+                }
+
                 offset += 4;
                 if (length == 0)
                 {
@@ -992,10 +998,6 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
 
                 var name = new string(text[..length]);
                 Emit(ref p, local ? ObservationKind.Mdns : ObservationKind.DnsQuery, new IPAddress(p.SourceAddress), p.SourceMac, new IPAddress(p.DestinationAddress), destinationPort, transport, name, null);
-                if (offset > message.Length)
-                {
-                    return;
-                }
             }
 
             return;
