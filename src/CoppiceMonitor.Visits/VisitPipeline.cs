@@ -180,7 +180,7 @@ public sealed class VisitPipeline
         var key = new ConnectionKey(DeviceAttributor.Normalise(o.Client), DeviceAttributor.Normalise(o.Server), o.ServerPort, o.Transport);
         HostClassification classification;
         DeviceAttribution who;
-        var pending = TakePending(key, o.Name);
+        var pending = TakePending(key, o.Name, DateTime.SpecifyKind(flow.FirstSeenUtc, DateTimeKind.Utc));
         if (pending is not null)
         {
             classification = pending.Classification;
@@ -236,29 +236,45 @@ public sealed class VisitPipeline
         }
     }
 
-    private PendingConnection? TakePending(ConnectionKey key, string? name)
+    /// <summary>
+    /// The pending connection a FlowSummary closes. Without the client port several connections to one server share
+    /// a key; the one whose ClientHello is nearest the flow's first packet is the best match.
+    /// </summary>
+    private PendingConnection? TakePending(ConnectionKey key, string? name, DateTime firstSeenUtc)
     {
         if (!_pending.TryGetValue(key, out var list))
         {
             return null;
         }
 
+        var best = -1;
+        var bestDistance = TimeSpan.MaxValue;
         for (var i = 0; i < list.Count; i++)
         {
             if (name is null || list[i].RawName is null || string.Equals(list[i].RawName, name, StringComparison.OrdinalIgnoreCase))
             {
-                var found = list[i];
-                list.RemoveAt(i);
-                if (list.Count == 0)
+                var distance = (list[i].HelloUtc - firstSeenUtc).Duration();
+                if (distance < bestDistance)
                 {
-                    _pending.Remove(key);
+                    best = i;
+                    bestDistance = distance;
                 }
-
-                return found;
             }
         }
 
-        return null;
+        if (best < 0)
+        {
+            return null;
+        }
+
+        var found = list[best];
+        list.RemoveAt(best);
+        if (list.Count == 0)
+        {
+            _pending.Remove(key);
+        }
+
+        return found;
     }
 
     /// <summary>
