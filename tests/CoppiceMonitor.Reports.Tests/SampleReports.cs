@@ -58,9 +58,8 @@ internal static class SampleReports
         AttributedMinutes: 260,
         AnonymousMinutes: 418,
         UnknownDeviceMinutes: 22.5,
-        NamedConnections: 9000,
-        EncryptedClientHelloConnections: 450,
-        DnsOverHttpsConnections: 120);
+        EncryptedClientHelloMinutes: 30,
+        DnsOverHttpsMinutes: 12);
 
     public static IReadOnlyList<LineManagerReport> LineManagerReports() =>
         ReportBuilder.BuildLineManagerReports(School, Week, Staff, Usage, PreviousUsage, GeneratedUtc);

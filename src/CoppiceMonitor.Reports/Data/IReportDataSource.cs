@@ -8,6 +8,9 @@ namespace CoppiceMonitor.Reports.Data;
 /// </summary>
 public interface IReportDataSource
 {
+    /// <summary>The schools to report on, with their zone, threshold and headteacher.</summary>
+    Task<IReadOnlyList<ReportSchool>> GetSchoolsAsync(CancellationToken cancellationToken);
+
     Task<IReadOnlyList<StaffMember>> GetStaffAsync(string schoolId, CancellationToken cancellationToken);
 
     /// <summary>

@@ -1,3 +1,5 @@
+using CoppiceMonitor.Visits;
+
 namespace CoppiceMonitor.Reports.Model;
 
 /// <summary>
@@ -7,15 +9,15 @@ namespace CoppiceMonitor.Reports.Model;
 /// </summary>
 public static class ReportCategories
 {
-    public const string SocialMedia = "SocialMedia";
+    public const string SocialMedia = ServiceCategories.SocialMedia;
 
-    private static readonly HashSet<string> Special = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Health", "Religion", "Politics", "TradeUnion", "SexualOrientation", "SexLife", "Ethnicity", "RacialOrigin",
-        "Biometric", "Genetic", "Philosophy", "PhilosophicalBelief", "SpecialCategory",
-    };
+    public const string EncryptedDns = ServiceCategories.EncryptedDns;
 
-    public static bool IsSpecial(string category) => Special.Contains(category);
+    public const string Hidden = ServiceCategories.Hidden;
+
+    /// <summary>The catalogue's own list decides; a case difference must not let a special site through.</summary>
+    public static bool IsSpecial(string category) =>
+        ServiceCategories.Special.Any(s => string.Equals(s, category, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The label a report may print for a service: the service, or only the category for special ones.</summary>
     public static string DisplayService(string service, string category) =>

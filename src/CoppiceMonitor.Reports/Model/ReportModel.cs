@@ -75,34 +75,22 @@ public sealed record LineManagerReport(
 public sealed record AnonymousServiceTotal(string Service, string DeviceGroup, double Minutes, int Devices);
 
 /// <summary>
-/// How much the figures could not see. Minutes from devices nobody registered cannot be attributed; connections with
-/// Encrypted Client Hello or resolved through DNS-over-HTTPS cannot be named. Shares are of all observed activity.
+/// How much the figures could not see. Minutes from devices nobody registered cannot be attributed to a person;
+/// minutes on connections whose site was hidden by Encrypted Client Hello, or on DNS-over-HTTPS resolvers (which hide
+/// the device's lookups), cannot be named. Shares are of all observed minutes (staff and anonymous).
 /// </summary>
 public sealed record CoverageSummary(
     double AttributedMinutes,
     double AnonymousMinutes,
     double UnknownDeviceMinutes,
-    long NamedConnections,
-    long EncryptedClientHelloConnections,
-    long DnsOverHttpsConnections)
+    double EncryptedClientHelloMinutes,
+    double DnsOverHttpsMinutes)
 {
-    public double UnattributedShare
-    {
-        get
-        {
-            var total = AttributedMinutes + AnonymousMinutes;
-            return total <= 0 ? 0 : UnknownDeviceMinutes / total;
-        }
-    }
+    public double TotalMinutes => AttributedMinutes + AnonymousMinutes;
 
-    public double UnnamedShare
-    {
-        get
-        {
-            var total = NamedConnections + EncryptedClientHelloConnections + DnsOverHttpsConnections;
-            return total <= 0 ? 0 : (double)(EncryptedClientHelloConnections + DnsOverHttpsConnections) / total;
-        }
-    }
+    public double UnattributedShare => TotalMinutes <= 0 ? 0 : UnknownDeviceMinutes / TotalMinutes;
+
+    public double UnnamedShare => TotalMinutes <= 0 ? 0 : (EncryptedClientHelloMinutes + DnsOverHttpsMinutes) / TotalMinutes;
 }
 
 /// <summary>A member of staff the headteacher should know about: directed-time use or excessive days.</summary>

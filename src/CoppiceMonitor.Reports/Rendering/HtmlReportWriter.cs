@@ -191,9 +191,9 @@ public static class HtmlReportWriter
         Heading(html, "What the monitoring could not see");
         TableOpen(html, "Blind spot", "Amount");
         Row(html, "Minutes from unregistered devices", ReportFormat.Minutes(report.Coverage.UnknownDeviceMinutes) + " (" + ReportFormat.Percent(report.Coverage.UnattributedShare) + ")", report.Coverage.UnattributedShare > 0.1);
-        Row(html, "Connections with Encrypted Client Hello", report.Coverage.EncryptedClientHelloConnections.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Row(html, "Connections to DNS-over-HTTPS resolvers", report.Coverage.DnsOverHttpsConnections.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Row(html, "Share of connections not named", ReportFormat.Percent(report.Coverage.UnnamedShare), report.Coverage.UnnamedShare > 0.1);
+        Row(html, "Minutes with the site hidden by Encrypted Client Hello", ReportFormat.Minutes(report.Coverage.EncryptedClientHelloMinutes));
+        Row(html, "Minutes on DNS-over-HTTPS resolvers", ReportFormat.Minutes(report.Coverage.DnsOverHttpsMinutes));
+        Row(html, "Share of minutes that could not be named", ReportFormat.Percent(report.Coverage.UnnamedShare), report.Coverage.UnnamedShare > 0.1);
         TableClose(html);
         Paragraph(html, ReportReading.CoverageReading(report.Coverage));
 

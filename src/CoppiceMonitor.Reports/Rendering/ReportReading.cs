@@ -114,8 +114,9 @@ public static class ReportReading
     {
         ArgumentNullException.ThrowIfNull(coverage);
         return $"{ReportFormat.Percent(coverage.UnattributedShare)} of the observed minutes came from devices that are not in the registry, so " +
-               $"nobody can be named for them, and {ReportFormat.Percent(coverage.UnnamedShare)} of connections hid the site name " +
-               $"(Encrypted Client Hello: {coverage.EncryptedClientHelloConnections}, DNS-over-HTTPS: {coverage.DnsOverHttpsConnections}). " +
+               $"nobody can be named for them, and {ReportFormat.Percent(coverage.UnnamedShare)} could not be named because the site was hidden " +
+               $"(Encrypted Client Hello: {ReportFormat.Minutes(coverage.EncryptedClientHelloMinutes)} minutes; DNS-over-HTTPS: " +
+               $"{ReportFormat.Minutes(coverage.DnsOverHttpsMinutes)} minutes). " +
                "Use through these blind spots does not appear in the figures above: a low figure is not proof of no use. " +
                "Registering staff devices and blocking DNS-over-HTTPS on the staff network reduce them.";
     }
