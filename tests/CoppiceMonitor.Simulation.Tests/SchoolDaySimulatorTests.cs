@@ -5,7 +5,8 @@ using CoppiceMonitor.Simulation.Truth;
 
 namespace CoppiceMonitor.Simulation.Tests;
 
-public sealed class SchoolDaySimulatorTests : IClassFixture<SimulatedDayFixture>
+[Collection(SimulatedDayGroup.Name)]
+public sealed class SchoolDaySimulatorTests
 {
     private static readonly TimeZoneInfo London = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
     private readonly SimulatedDayFixture _day;

@@ -2,7 +2,14 @@ using CoppiceMonitor.Simulation.Truth;
 
 namespace CoppiceMonitor.Simulation.Tests;
 
-/// <summary>One small simulated day shared by the tests of a class (generated once, deleted afterwards).</summary>
+/// <summary>Test classes that read the shared simulated day (generated once per test run).</summary>
+[CollectionDefinition(Name)]
+public sealed class SimulatedDayGroup : ICollectionFixture<SimulatedDayFixture>
+{
+    public const string Name = "simulated day";
+}
+
+/// <summary>One small simulated day shared by the tests (generated once, deleted afterwards).</summary>
 public sealed class SimulatedDayFixture : IDisposable
 {
     public SimulatedDayFixture()

@@ -103,9 +103,10 @@ internal static class SimulatedSites
          Host("www.youtube-nocookie.com", "YouTube", HostRole.Embed, "142.250", "youtube-ui.l.google.com")],
         false, false);
 
-    public static readonly SimSite GovUk = new("gov.uk", "General", false, false,
-        Host("www.gov.uk", "gov.uk", HostRole.FirstParty, "151.101", "www-gov-uk.map.fastly.net"),
-        [Host("assets.publishing.service.gov.uk", "gov.uk", HostRole.Cdn, "151.101")],
+    /// <summary>gov.uk and service.gov.uk are public suffixes, so the registrable domains are one level deeper.</summary>
+    public static readonly SimSite GovUk = new("www.gov.uk", "General", false, false,
+        Host("www.gov.uk", "www.gov.uk", HostRole.FirstParty, "151.101", "www-gov-uk.map.fastly.net"),
+        [Host("assets.publishing.service.gov.uk", "publishing.service.gov.uk", HostRole.Cdn, "151.101")],
         [], false, false);
 
     /// <summary>A trade union site: policy 10.3 special category, recorded as the category only.</summary>
