@@ -22,4 +22,25 @@ internal static partial class Log
 
     [LoggerMessage(3005, LogLevel.Warning, "Could not start the clean-up watcher of a throwaway PostgreSQL server")]
     public static partial void PostgresReaperFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3010, LogLevel.Information, "Partition maintenance: {Created} partitions created, {Moved} rows moved out of default partitions")]
+    public static partial void PartitionsMaintained(ILogger logger, int created, long moved);
+
+    [LoggerMessage(3020, LogLevel.Warning, "Spool: skipped {Count} torn or corrupt records in {Segment}; the rest loads")]
+    public static partial void SpoolCorruptRecords(ILogger logger, int count, string segment);
+
+    [LoggerMessage(3021, LogLevel.Warning, "Database unreachable; spooling {Kind} batch of {Rows} rows to disk")]
+    public static partial void IngestSpooling(ILogger logger, string kind, int rows, Exception exception);
+
+    [LoggerMessage(3022, LogLevel.Information, "Spool replayed: {Batches} batches, {Corrupt} corrupt records skipped")]
+    public static partial void SpoolReplayed(ILogger logger, int batches, int corrupt);
+
+    [LoggerMessage(3023, LogLevel.Debug, "Spool replay failed; database still unreachable")]
+    public static partial void SpoolReplayFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3024, LogLevel.Error, "Batch {BatchId} ({Kind}) rejected by the database and set aside in {Path}")]
+    public static partial void IngestBatchRejected(ILogger logger, Guid batchId, string kind, string path, Exception exception);
+
+    [LoggerMessage(3025, LogLevel.Warning, "Ingest channel full: {Dropped} observations dropped so far")]
+    public static partial void IngestDropped(ILogger logger, long dropped);
 }
