@@ -25,6 +25,9 @@ public sealed class ServiceOptions
     /// <summary>How long a stop may take to drain the pipeline into the database or the spool.</summary>
     public int DrainTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>Loopback port of the embedded PostgreSQL server (used only without ConnectionStrings:Coppice); 0 picks a free one.</summary>
+    public int EmbeddedDatabasePort { get; set; }
+
     /// <summary>Days of rolling log files kept.</summary>
     public int LogRetainedDays { get; set; } = 14;
 
@@ -72,6 +75,11 @@ public sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
         if (options.DrainTimeoutSeconds is < 1 or > 3600)
         {
             failures.Add($"{S}:DrainTimeoutSeconds must be between 1 and 3600, not {options.DrainTimeoutSeconds}.");
+        }
+
+        if (options.EmbeddedDatabasePort is < 0 or > 65535)
+        {
+            failures.Add($"{S}:EmbeddedDatabasePort must be between 0 (any free port) and 65535, not {options.EmbeddedDatabasePort}.");
         }
 
         if (options.LogRetainedDays is < 1 or > 3650)
