@@ -50,6 +50,58 @@ public sealed class TlsQuicCorpusTests(ITestOutputHelper output)
         Assert.Equal(Strings(capture, "gquic_sni").Order(), gquic.Order());
     }
 
+    [Fact]
+    public void Decoders_MutatedCorpusPayloads_NeverThrowAndStayBounded()
+    {
+        if (!Corpus.IsAvailable)
+        {
+            output.WriteLine(Corpus.MissingMessage);
+            return;
+        }
+
+        // Every QUIC datagram and TCP payload of the QUIC and multi-segment files, truncated and bit-flipped.
+        var payloads = new List<(bool Quic, byte[] Bytes)>();
+        foreach (var capture in Corpus.Captures().Where(c => c.QuicSni.Count > 0 || c.FileName.Contains("tls", StringComparison.Ordinal)))
+        {
+            using var reader = CaptureFileReader.Open(capture.PcapPath);
+            while (reader.TryReadNext(out _, out var linkType, out var frame))
+            {
+                if (MinimalPacketWalker.TryDecode(linkType, frame, out var segment) && !segment.Payload.IsEmpty)
+                {
+                    payloads.Add((segment.Protocol == MinimalPacketWalker.Udp, segment.Payload.ToArray()));
+                }
+            }
+        }
+
+        var random = new Random(3);
+        var tracker = new QuicInitialTracker(maxPendingConnections: 256);
+        var assembler = new TlsClientHelloAssembler();
+        var fed = 0;
+        for (var round = 0; round < 20; round++)
+        {
+            foreach (var (isQuic, original) in payloads)
+            {
+                var bytes = (byte[])original.Clone();
+                bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8));
+                var length = random.Next(3) == 0 ? random.Next(bytes.Length + 1) : bytes.Length;
+                if (isQuic)
+                {
+                    tracker.TryProcess(bytes.AsSpan(0, length), (ulong)random.Next(1024), DateTime.UnixEpoch, out _, out _);
+                }
+                else if (assembler.Add((uint)random.Next(4096), random.Next(8) == 0, bytes.AsSpan(0, length), out _) != ParseStatus.NeedMoreData)
+                {
+                    assembler.Reset();
+                }
+
+                fed++;
+            }
+        }
+
+        output.WriteLine($"{fed} mutated payloads");
+        Assert.True(fed > 10_000);
+        Assert.True(tracker.PendingConnections <= 256);
+    }
+
     private static HashSet<string> Strings(CorpusCapture capture, string property) =>
         capture.Expected.TryGetProperty(property, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.Array
             ? value.EnumerateArray().Select(v => v.GetString()!.ToLowerInvariant()).ToHashSet()
