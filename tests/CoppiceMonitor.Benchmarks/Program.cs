@@ -4,6 +4,7 @@ using CoppiceMonitor.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "decode" => DecodeBenchmark.Run(args[1..]),
+    "read" => DecodeBenchmark.ReadOnly(args[1..]),
     _ => Usage(),
 };
 
