@@ -296,8 +296,10 @@ public sealed class VisitPipeline
             return known ? dnsName : null;
         }
 
+        // ECH with an outer name we do not know: trust DNS only when the answer carried ECH keys and the client never
+        // looked the SNI up itself (Chrome sends GREASE ECH alongside a real SNI, and CDN addresses are shared).
         if (known && !string.Equals(dnsName, name, StringComparison.Ordinal)
-            && ((hasEch && dnsHasEch) || _catalog.Classify(name).IsEchOuterName))
+            && (_catalog.Classify(name).IsEchOuterName || (hasEch && dnsHasEch && !_dns.WasLookedUp(client, name, atUtc))))
         {
             Counters.NamesFromDns++;
             return dnsName;
