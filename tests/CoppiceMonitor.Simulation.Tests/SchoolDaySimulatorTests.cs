@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using CoppiceMonitor.Capture;
@@ -157,10 +158,21 @@ public sealed class SchoolDaySimulatorTests
     [Fact]
     public void Truth_EveryConnection_IsPrecededByADnsLookupOfItsName()
     {
-        var queries = _day.Packets
-            .Where(p => p.DestinationPort == 53 && p.Payload.Length > 0)
-            .Select(p => (p.SourceIp, p.TimestampUtc, Name: DnsQuestion(p.Protocol == 6 ? p.Payload[2..] : p.Payload)))
+        var toResolver = _day.Packets.Where(p => p.DestinationPort == 53 && p.Payload.Length > 0).ToList();
+        var queries = toResolver.Where(p => p.Protocol == 17)
+            .Select(p => (p.SourceIp, p.TimestampUtc, Name: DnsQuestion(p.Payload)))
             .ToList();
+
+        // DNS over TCP: the 2-byte length prefix, sometimes in a segment of its own, then the message.
+        var tcpQueries = toResolver.Where(p => p.Protocol == 6).GroupBy(p => (p.SourceIp, p.SourcePort)).ToList();
+        Assert.NotEmpty(tcpQueries);
+        foreach (var flow in tcpQueries)
+        {
+            var stream = flow.SelectMany(p => p.Payload).ToArray();
+            Assert.Equal(stream.Length - 2, BinaryPrimitives.ReadUInt16BigEndian(stream));
+            queries.Add((flow.Key.SourceIp, flow.First().TimestampUtc, DnsQuestion(stream[2..])));
+        }
+
         foreach (var c in Truth.Visits.SelectMany(v => v.Connections))
         {
             var client = PcapTestReader.ParseIp(c.ClientIp);

@@ -99,7 +99,7 @@ internal sealed class DayPlanner
                 TryAdd(device, SimulatedSites.Work[_random.Next(SimulatedSites.Work.Count)], slot, 4 + _random.Next(16), window);
             }
 
-            if (device.StaffId == roles.HeadteacherId)
+            if (device.StaffId == roles.HeadteacherId && device.DeviceId.EndsWith("-LT", StringComparison.Ordinal))
             {
                 TryAdd(device, SimulatedSites.BbcNews, LocalToUtc(9, 35), 5, window);
             }
@@ -124,10 +124,10 @@ internal sealed class DayPlanner
 
         if (device.StaffId == roles.ExcessiveUserId)
         {
-            // Well over the 60 minutes a day threshold: lessons, both breaks and after school.
+            // Well over the 60 minutes a day threshold (all category SocialMedia): lessons, both breaks and after school.
             TryAdd(device, SimulatedSites.TikTok, LocalToUtc(9, 12), 10, window);
             TryAdd(device, SimulatedSites.Instagram, LocalToUtc(10, 31), 17, window);
-            TryAdd(device, SimulatedSites.YouTube, LocalToUtc(12, 17), 24, window);
+            TryAdd(device, SimulatedSites.Facebook, LocalToUtc(12, 17), 24, window);
             TryAdd(device, SimulatedSites.TikTok, LocalToUtc(12, 58), 20, window);
             TryAdd(device, SimulatedSites.Reddit, LocalToUtc(15, 27), 22, window);
             return;

@@ -113,16 +113,17 @@ internal sealed class TrafficRenderer
         var t = presence.ArrivalUtc;
         var xid = (uint)_random.Next() ^ ((uint)_random.Next(2) << 31);
         exchanges.Add(ToMicroseconds(t));
+        // The client leaves the broadcast flag clear, so the server unicasts OFFER and ACK (RFC 2131 section 4.1).
         var broadcastPath = new Path4(device.Mac, 0xffff_ffff_ffffUL, device.Vlan, 0, 0xffff_ffffu, 68, 67, device.Ttl);
         var fromServer = new Path4(RouterMac, device.Mac, device.Vlan, server, device.Ip, 67, 68, 64);
         Emit(t, FrameBuilder.Udp(broadcastPath, state.TakeIpId(), DhcpMessageBuilder.Build(
-            new DhcpMessage(DhcpMessageBuilder.Discover, xid, device.Mac, device.Hostname, 0, 0, device.Ip, 0, 0, 0, true))));
+            new DhcpMessage(DhcpMessageBuilder.Discover, xid, device.Mac, device.Hostname, 0, 0, device.Ip, 0, 0, 0, false))));
         t += Micros(1500 + _random.Next(3000));
         Emit(t, FrameBuilder.Udp(fromServer, (ushort)_random.Next(65536), DhcpMessageBuilder.Build(
             new DhcpMessage(DhcpMessageBuilder.Offer, xid, device.Mac, null, 0, device.Ip, 0, server, LeaseSeconds, server, false))));
         t += Micros(2000 + _random.Next(5000));
         Emit(t, FrameBuilder.Udp(broadcastPath, state.TakeIpId(), DhcpMessageBuilder.Build(
-            new DhcpMessage(DhcpMessageBuilder.Request, xid, device.Mac, device.Hostname, 0, 0, device.Ip, server, 0, 0, true))));
+            new DhcpMessage(DhcpMessageBuilder.Request, xid, device.Mac, device.Hostname, 0, 0, device.Ip, server, 0, 0, false))));
         t += Micros(1500 + _random.Next(3000));
         Emit(t, FrameBuilder.Udp(fromServer, (ushort)_random.Next(65536), DhcpMessageBuilder.Build(
             new DhcpMessage(DhcpMessageBuilder.Ack, xid, device.Mac, null, 0, device.Ip, 0, server, LeaseSeconds, server, false))));
@@ -263,7 +264,18 @@ internal sealed class TrafficRenderer
         t += Micros(100);
         Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 1, ss + 1, TcpFlags.Ack, 502, [], []));
         t += Micros(50);
-        Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 1, ss + 1, TcpFlags.Psh | TcpFlags.Ack, 502, [], request));
+        if (_random.Next(10) < 3)
+        {
+            // Some stacks write the 2-byte DNS length prefix in a segment of its own (RFC 7766 section 8).
+            Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 1, ss + 1, TcpFlags.Psh | TcpFlags.Ack, 502, [], request.AsSpan(0, 2)));
+            t += Micros(40);
+            Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 3, ss + 1, TcpFlags.Psh | TcpFlags.Ack, 502, [], request.AsSpan(2)));
+        }
+        else
+        {
+            Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 1, ss + 1, TcpFlags.Psh | TcpFlags.Ack, 502, [], request));
+        }
+
         t += rtt;
         Emit(t, FrameBuilder.Tcp(s, 0, ss + 1, cs + 1 + (uint)request.Length, TcpFlags.Psh | TcpFlags.Ack, 509, [], response));
         var cEnd = cs + 1 + (uint)request.Length;
