@@ -17,8 +17,8 @@ internal static partial class Log
     [LoggerMessage(5003, LogLevel.Warning, "Observation channel full: {Dropped} observations dropped so far")]
     public static partial void ChannelDrops(ILogger logger, long dropped);
 
-    [LoggerMessage(5004, LogLevel.Information, "Capture started on {Interface} (link type {LinkType})")]
-    public static partial void CaptureStarted(ILogger logger, string @interface, string linkType);
+    [LoggerMessage(5004, LogLevel.Information, "Capture started on {Interface} ({FilterMode})")]
+    public static partial void CaptureStarted(ILogger logger, string @interface, string filterMode);
 
     [LoggerMessage(5005, LogLevel.Information, "Capture stopped on {Interface}: {Packets} packets, {KernelDrops} kernel drops, {InterfaceDrops} interface drops")]
     public static partial void CaptureStopped(ILogger logger, string @interface, long packets, long kernelDrops, long interfaceDrops);
@@ -40,4 +40,13 @@ internal static partial class Log
 
     [LoggerMessage(5011, LogLevel.Information, "Embedded PostgreSQL stopped")]
     public static partial void EmbeddedDatabaseStopped(ILogger logger);
+
+    [LoggerMessage(5012, LogLevel.Warning, "Capture:Interfaces is empty: nothing is captured (jobs and ingest of the spool still run)")]
+    public static partial void NoInterfaces(ILogger logger);
+
+    [LoggerMessage(5013, LogLevel.Error, "Capture on {Interface} failed; stopping the service")]
+    public static partial void CaptureFailed(ILogger logger, Exception exception, string @interface);
+
+    [LoggerMessage(5014, LogLevel.Warning, "Could not write status.json")]
+    public static partial void StatusWriteFailed(ILogger logger, Exception exception);
 }

@@ -21,9 +21,11 @@ public sealed record StatusSnapshot(
     int ChannelBacklog,
     long Visits,
     long IngestedBatches,
-    double IngestLagSeconds,
+    int ReorderBacklog,
     long SpoolBytes,
-    bool Stopped)
+    bool Stopped,
+    long IngestDrops,
+    bool DatabaseAvailable)
 {
     public const string FileName = "status.json";
 
