@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Text;
+using System.Text.Json;
+using CoppiceMonitor.Capture;
+
+namespace CoppiceMonitor.Storage.Ingest;
+
+/// <summary>An observation as stored: the capture's fact plus the school it was seen at; detail flattened to JSON.</summary>
+public sealed record ObservationRecord(
+    string SchoolId,
+    DateTime TimestampUtc,
+    ObservationKind Kind,
+    IPAddress? Client,
+    MacAddress ClientMac,
+    IPAddress? Server,
+    int ServerPort,
+    TransportProtocol Transport,
+    int Vlan,
+    string? Name,
+    string? DetailJson)
+{
+    public static ObservationRecord From(string schoolId, in Observation observation) => new(
+        schoolId,
+        DateTime.SpecifyKind(observation.TimestampUtc, DateTimeKind.Utc),
+        observation.Kind,
+        observation.Client,
+        observation.ClientMac,
+        observation.Server,
+        observation.ServerPort,
+        observation.Transport,
+        observation.Vlan,
+        observation.Name,
+        DetailToJson(observation.Detail));
+
+    /// <summary>JSON of a kind-specific detail (addresses as strings), null when there is none.</summary>
+    public static string? DetailToJson(ObservationDetail? detail)
+    {
+        if (detail is null)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            switch (detail)
+            {
+                case DnsAnswerDetail dns:
+                    json.WriteStartArray("addresses");
+                    foreach (var a in dns.Addresses)
+                    {
+                        json.WriteStringValue(a.ToString());
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteStartArray("cnames");
+                    foreach (var c in dns.CanonicalNames)
+                    {
+                        json.WriteStringValue(c);
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteBoolean("ech", dns.HasEchConfig);
+                    break;
+                case ClientHelloDetail hello:
+                    json.WriteString("alpn", hello.Alpn);
+                    json.WriteBoolean("ech", hello.HasEncryptedClientHello);
+                    json.WriteNumber("version", hello.HighestVersionOffered);
+                    break;
+                case DhcpDetail dhcp:
+                    json.WriteString("type", dhcp.MessageType.ToString());
+                    json.WriteString("requested", dhcp.RequestedAddress?.ToString());
+                    json.WriteString("assigned", dhcp.AssignedAddress?.ToString());
+                    json.WriteNumber("leaseSeconds", dhcp.LeaseSeconds);
+                    break;
+                case FlowDetail flow:
+                    json.WriteString("first", flow.FirstSeenUtc);
+                    json.WriteString("last", flow.LastSeenUtc);
+                    json.WriteNumber("bytesFromClient", flow.BytesFromClient);
+                    json.WriteNumber("bytesToClient", flow.BytesToClient);
+                    json.WriteStartArray("activeMinutes");
+                    foreach (var m in flow.ActiveMinutes)
+                    {
+                        json.WriteNumberValue(m);
+                    }
+
+                    json.WriteEndArray();
+                    break;
+                default:
+                    json.WriteString("type", detail.GetType().Name);
+                    break;
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    internal static PhysicalAddress? ToPhysical(MacAddress mac)
+    {
+        if (mac.IsNone)
+        {
+            return null;
+        }
+
+        var bytes = new byte[6];
+        for (var i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(mac.Value >> (40 - (8 * i)));
+        }
+
+        return new PhysicalAddress(bytes);
+    }
+}
+
+/// <summary>
+/// A visit as stored. Mirrors the Visits project's <c>Visit</c> record field for field (plus nothing else), so the
+/// Service maps one to the other without logic. SiteName is null for special categories (policy 10.3).
+/// </summary>
+public sealed record VisitRecord(
+    string SchoolId,
+    string StaffId,
+    string DeviceId,
+    string Service,
+    string Category,
+    DateTime StartUtc,
+    DateTime EndUtc,
+    int ActiveSeconds,
+    int DirectedSeconds,
+    int BreakSeconds,
+    int NonDirectedSeconds,
+    int OutsideHoursSeconds,
+    bool IsWorkUse,
+    string? SiteName,
+    int EvidenceCount);
+
+/// <summary>A unit of exactly-once ingest: its id is recorded in ingest_batches in the same transaction as its rows.</summary>
+public abstract record IngestBatch(Guid BatchId)
+{
+    public abstract int Count { get; }
+    public abstract string Kind { get; }
+}
+
+public sealed record ObservationBatch(Guid BatchId, IReadOnlyList<ObservationRecord> Rows) : IngestBatch(BatchId)
+{
+    public override int Count => Rows.Count;
+    public override string Kind => "observations";
+}
+
+public sealed record VisitBatch(Guid BatchId, IReadOnlyList<VisitRecord> Rows) : IngestBatch(BatchId)
+{
+    public override int Count => Rows.Count;
+    public override string Kind => "visits";
+}

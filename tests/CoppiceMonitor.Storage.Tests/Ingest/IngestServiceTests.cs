@@ -1,0 +1,145 @@
+using CoppiceMonitor.Storage.Ingest;
+using CoppiceMonitor.Testing;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CoppiceMonitor.Storage.Tests.Ingest;
+
+public sealed class IngestServiceTests(PostgresCluster cluster) : IClassFixture<PostgresCluster>, IDisposable
+{
+    private static readonly DateTime Day = new(2026, 11, 25, 9, 0, 0, DateTimeKind.Utc);
+    private readonly string _spoolDir = Directory.CreateTempSubdirectory("coppice-ingest-test").FullName;
+
+    public void Dispose() => Directory.Delete(_spoolDir, recursive: true);
+
+    private IOptions<IngestOptions> Options(int batchSize = 250) => Microsoft.Extensions.Options.Options.Create(new IngestOptions
+    {
+        ObservationBatchSize = batchSize,
+        VisitBatchSize = batchSize,
+        MaxBatchDelayMilliseconds = 20,
+        RetryMilliseconds = 100,
+        SpoolDirectory = _spoolDir,
+    });
+
+    [Fact]
+    public async Task Ingest_ObservationsAndVisits_AreWrittenWithTheirBatchIds()
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var service = new IngestService(dataSource, Options(100), TimeProvider.System);
+        await service.StartAsync(CancellationToken.None);
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.True(service.TryWrite(TestData.Observation(i, Day.AddSeconds(i))));
+        }
+
+        for (var i = 0; i < 300; i++)
+        {
+            await service.WriteAsync(TestData.Visit(i, Day.AddMinutes(i)));
+        }
+
+        Assert.True(await service.WaitUntilDrainedAsync(TimeSpan.FromSeconds(30)));
+        await service.DisposeAsync();
+
+        Assert.Equal(1000, await TestData.ScalarAsync(cs, "SELECT count(DISTINCT name) FROM observations"));
+        Assert.Equal(300, await TestData.ScalarAsync(cs, "SELECT count(*) FROM visits"));
+        Assert.Equal(1300, await TestData.ScalarAsync(cs, "SELECT sum(row_count) FROM ingest_batches"));
+        // Every stored row points at a recorded batch.
+        Assert.Equal(0, await TestData.ScalarAsync(cs,
+            "SELECT count(*) FROM observations o WHERE NOT EXISTS (SELECT 1 FROM ingest_batches b WHERE b.batch_id = o.batch_id)"));
+    }
+
+    [Fact]
+    public async Task Ingest_ServerStoppedMidway_EveryObservationLandsExactlyOnce()
+    {
+        var (server, cs) = await PostgresCluster.StartDedicatedServerAsync();
+        await using var _ = server;
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var service = new IngestService(dataSource, Options(), TimeProvider.System);
+        await service.StartAsync(CancellationToken.None);
+        const int N = 12_000;
+        for (var i = 0; i < N; i++)
+        {
+            if (i == N / 3)
+            {
+                await server.StopAsync();
+            }
+            else if (i == 2 * N / 3)
+            {
+                await server.StartAsync();
+            }
+
+            Assert.True(service.TryWrite(TestData.Observation(i, Day.AddMilliseconds(i))));
+            if (i % 500 == 0)
+            {
+                await Task.Delay(30); // let batches go out while the server is down, so some are spooled
+            }
+        }
+
+        Assert.True(await service.WaitUntilDrainedAsync(TimeSpan.FromSeconds(60)), "spool did not drain");
+        var counters = service.Counters;
+        await service.DisposeAsync();
+
+        Assert.True(counters.BatchesSpooled > 0, "the outage should have spooled batches");
+        Assert.Equal(0, counters.ObservationsDropped);
+        Assert.Equal(N, await TestData.ScalarAsync(cs, "SELECT count(*) FROM observations"));
+        Assert.Equal(N, await TestData.ScalarAsync(cs, "SELECT count(DISTINCT name) FROM observations"));
+        Assert.Empty(Directory.GetFiles(_spoolDir));
+    }
+
+    [Fact]
+    public async Task Replay_CrashMidBatchThenRestart_EveryRowExactlyOnce()
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        const int Batches = 10, Rows = 200;
+
+        // First run: the database was away, ten batches went to the spool.
+        using (var spool = new IngestSpool(_spoolDir))
+        {
+            for (var b = 0; b < Batches; b++)
+            {
+                spool.Append(new ObservationBatch(Guid.NewGuid(),
+                    [.. Enumerable.Range(b * Rows, Rows).Select(i => TestData.Observation(i, Day.AddSeconds(i)))]));
+            }
+        }
+
+        // Replay starts and the process dies in the middle of the fifth batch's COPY: four batches are committed,
+        // the fifth's transaction dies with its connection, and the spool file is still all there.
+        var replayed = 0;
+        var crashing = new ObservationCopyWriter(dataSource, TimeProvider.System)
+        {
+            RowWritten = row =>
+            {
+                if (replayed == 4 && row == Rows / 2)
+                {
+                    throw new SimulatedCrashException();
+                }
+            },
+        };
+        using (var spool = new IngestSpool(_spoolDir))
+        {
+            await Assert.ThrowsAsync<SimulatedCrashException>(() => spool.ReplayAsync(async (batch, ct) =>
+            {
+                await crashing.WriteAsync((ObservationBatch)batch, fromSpool: true, ct);
+                replayed++;
+            }));
+        }
+
+        Assert.Equal(4 * Rows, await TestData.ScalarAsync(cs, "SELECT count(*) FROM observations"));
+
+        // Restart: the service replays the spool at start.
+        var service = new IngestService(dataSource, Options(), TimeProvider.System);
+        await service.StartAsync(CancellationToken.None);
+        var counters = service.Counters;
+        await service.DisposeAsync();
+
+        Assert.Equal(4, counters.BatchesAlreadyWritten);
+        Assert.Equal(Batches - 4, counters.BatchesReplayed);
+        Assert.Equal(Batches * Rows, await TestData.ScalarAsync(cs, "SELECT count(*) FROM observations"));
+        Assert.Equal(Batches * Rows, await TestData.ScalarAsync(cs, "SELECT count(DISTINCT name) FROM observations"));
+        Assert.Empty(Directory.GetFiles(_spoolDir));
+    }
+
+    private sealed class SimulatedCrashException : Exception;
+}
