@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "decode" => DecodeBenchmark.Run(args[1..]),
     "read" => DecodeBenchmark.ReadOnly(args[1..]),
     "tlsquic" => TlsQuicBenchmarks.Run(args[1..]),
+    "storage" => StorageBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
