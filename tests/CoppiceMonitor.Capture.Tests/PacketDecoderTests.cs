@@ -275,6 +275,10 @@ public sealed class PacketDecoderTests
             { "6in4", Ethernet(0x0800, Ipv4(Client, Server, 41, inner6)) },
             { "gre-ipv4", Ethernet(0x0800, Ipv4(Client, Server, 47, [0, 0, 0x08, 0x00, .. inner4])) },
             { "gre-key-ethernet", Ethernet(0x0800, Ipv4(Client, Server, 47, [0x20, 0, 0x65, 0x58, 0, 0, 0, 9, .. innerEthernet])) },
+            // ERSPAN type II: GRE with the sequence bit (4-byte sequence), then an 8-byte ERSPAN header.
+            { "gre-erspan-ii", Ethernet(0x0800, Ipv4(Client, Server, 47, [0x10, 0, 0x88, 0xbe, 0, 0, 0, 5, 0x10, 0, 0, 1, 0, 0, 0, 0, .. innerEthernet])) },
+            // PPTP enhanced GRE (version 1, key and sequence present) carrying PPP with IPv4.
+            { "gre-pptp", Ethernet(0x0800, Ipv4(Client, Server, 47, [0x30, 0x01, 0x88, 0x0b, 0, (byte)(inner4.Length + 4), 0, 1, 0, 0, 0, 1, 0xff, 0x03, 0x00, 0x21, .. inner4])) },
             { "vxlan", UdpFrame(51000, 4789, [0x08, 0, 0, 0, 0, 0, 0x64, 0, .. innerEthernet]) },
             { "geneve", UdpFrame(51000, 6081, [0, 0, 0x65, 0x58, 0, 0, 0x64, 0, .. innerEthernet]) },
             // CAPWAP data, HLEN 2 words, T=0 (802.3 payload): preamble 0, then HLEN(5)=2 << 19.
