@@ -7,11 +7,12 @@ return args.FirstOrDefault() switch
     "read" => DecodeBenchmark.ReadOnly(args[1..]),
     "tlsquic" => TlsQuicBenchmarks.Run(args[1..]),
     "storage" => StorageBenchmark.Run(args[1..]),
+    "visits" => VisitsBenchmarks.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: CoppiceMonitor.Benchmarks decode FILE... [--names OUT.json] [--jsonl] | read FILE... | tlsquic [BenchmarkDotNet args]");
+    Console.Error.WriteLine("usage: CoppiceMonitor.Benchmarks decode FILE... [--names OUT.json] [--jsonl] | read FILE... | tlsquic [BenchmarkDotNet args] | storage | visits | visits [BenchmarkDotNet args]");
     return 2;
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
 using CoppiceMonitor.Capture;
 using CoppiceMonitor.Visits;
 
@@ -26,6 +27,12 @@ public class VisitsBenchmarks
     private Observation[] _day = [];
 
     public int ObservationCount => _day.Length;
+
+    public static int Run(string[] args)
+    {
+        BenchmarkRunner.Run<VisitsBenchmarks>(args: args);
+        return 0;
+    }
 
     [GlobalSetup]
     public void Setup()
