@@ -1,0 +1,127 @@
+namespace CoppiceMonitor.Reports.Model;
+
+/// <summary>A school as the reports see it: its zone for local dates and its excessive-use threshold (policy 9.1).</summary>
+public sealed record ReportSchool(
+    string SchoolId,
+    string Name,
+    TimeZoneInfo TimeZone,
+    int ExcessiveMinutesPerDay,
+    Recipient? Headteacher);
+
+/// <summary>Someone a report is addressed to.</summary>
+public sealed record Recipient(string? StaffId, string DisplayName, string Email);
+
+/// <summary>A member of staff from the registry, with their line manager.</summary>
+public sealed record StaffMember(string StaffId, string DisplayName, string Email, string? LineManagerId);
+
+/// <summary>
+/// One person, service and local date: summed visit minutes split by the school calendar's time buckets. The bucket
+/// minutes add up to <see cref="MinutesTotal"/>; <see cref="MinutesWorkUse"/> is the part of the total that was use of
+/// a service the person is authorised to use for work (policy section 5), and <see cref="MinutesDirectedWorkUse"/>
+/// the part of that inside directed time.
+/// </summary>
+public sealed record StaffDailyUsage(
+    string StaffId,
+    string Service,
+    string Category,
+    DateOnly Date,
+    double MinutesTotal,
+    double MinutesDirected,
+    double MinutesBreak,
+    double MinutesNonDirected,
+    double MinutesOutsideHours,
+    double MinutesWorkUse,
+    double MinutesDirectedWorkUse)
+{
+    public double MinutesPersonal => Math.Max(0, MinutesTotal - MinutesWorkUse);
+
+    public double MinutesDirectedPersonal => Math.Max(0, MinutesDirected - MinutesDirectedWorkUse);
+}
+
+/// <summary>Minutes of one service over the period, for a person or the school.</summary>
+public sealed record ServiceTotal(string Service, double MinutesPersonal, double MinutesDirectedPersonal, double MinutesWorkUse);
+
+/// <summary>Minutes per local date (personal use), so a chart or a table can show the shape of the week.</summary>
+public sealed record DayTotal(DateOnly Date, double MinutesPersonal, bool IsExcessive);
+
+/// <summary>What one line manager is told about one person of their team for the period.</summary>
+public sealed record PersonSummary(
+    string StaffId,
+    string DisplayName,
+    double MinutesPersonal,
+    double MinutesDirectedPersonal,
+    double MinutesWorkUse,
+    double? PreviousMinutesPersonal,
+    IReadOnlyList<DateOnly> ExcessiveDays,
+    IReadOnlyList<ServiceTotal> ByService,
+    IReadOnlyList<DayTotal> ByDay)
+{
+    public bool HasConcern => MinutesDirectedPersonal > 0 || ExcessiveDays.Count > 0;
+
+    /// <summary>Change in personal minutes against the previous period; null when there is nothing to compare.</summary>
+    public double? Change => PreviousMinutesPersonal is { } previous ? MinutesPersonal - previous : null;
+}
+
+/// <summary>A line manager's weekly report (policy 10.2): only their own staff, summaries only.</summary>
+public sealed record LineManagerReport(
+    ReportSchool School,
+    Recipient Recipient,
+    ReportPeriod Period,
+    IReadOnlyList<PersonSummary> People,
+    IReadOnlyList<StaffDailyUsage> Rows,
+    DateTime GeneratedUtc);
+
+/// <summary>Anonymous (never attributed) minutes: pupils, guests and devices not in the registry.</summary>
+public sealed record AnonymousServiceTotal(string Service, string DeviceGroup, double Minutes, int Devices);
+
+/// <summary>
+/// How much the figures could not see. Minutes from devices nobody registered cannot be attributed to a person;
+/// minutes on connections whose site was hidden by Encrypted Client Hello, or on DNS-over-HTTPS resolvers (which hide
+/// the device's lookups), cannot be named. Shares are of all observed minutes (staff and anonymous).
+/// </summary>
+public sealed record CoverageSummary(
+    double AttributedMinutes,
+    double AnonymousMinutes,
+    double UnknownDeviceMinutes,
+    double EncryptedClientHelloMinutes,
+    double DnsOverHttpsMinutes)
+{
+    public double TotalMinutes => AttributedMinutes + AnonymousMinutes;
+
+    public double UnattributedShare => TotalMinutes <= 0 ? 0 : UnknownDeviceMinutes / TotalMinutes;
+
+    public double UnnamedShare => TotalMinutes <= 0 ? 0 : (EncryptedClientHelloMinutes + DnsOverHttpsMinutes) / TotalMinutes;
+}
+
+/// <summary>A member of staff the headteacher should know about: directed-time use or excessive days.</summary>
+public sealed record FlaggedStaff(
+    string StaffId,
+    string DisplayName,
+    string? LineManagerName,
+    double MinutesDirectedPersonal,
+    int ExcessiveDays,
+    double MinutesPersonal);
+
+/// <summary>
+/// The headteacher's monthly summary: school totals, anonymous totals, flagged staff, coverage. <see cref="Rows"/>
+/// holds only the flagged staff (the CSV); <see cref="SchoolDaily"/> is all staff summed per service and date with
+/// no staff id (the chart).
+/// </summary>
+public sealed record HeadteacherReport(
+    ReportSchool School,
+    Recipient Recipient,
+    ReportPeriod Period,
+    int StaffCount,
+    int StaffWithUse,
+    double MinutesPersonal,
+    double MinutesDirectedPersonal,
+    double MinutesWorkUse,
+    double? PreviousMinutesPersonal,
+    IReadOnlyList<ServiceTotal> StaffByService,
+    IReadOnlyList<DayTotal> ByDay,
+    IReadOnlyList<AnonymousServiceTotal> Anonymous,
+    IReadOnlyList<FlaggedStaff> Flagged,
+    CoverageSummary Coverage,
+    IReadOnlyList<StaffDailyUsage> Rows,
+    IReadOnlyList<StaffDailyUsage> SchoolDaily,
+    DateTime GeneratedUtc);

@@ -1,0 +1,123 @@
+using CoppiceMonitor.Reports.Model;
+
+namespace CoppiceMonitor.Reports.Rendering;
+
+/// <summary>
+/// The plain-English reading of the figures, shared by the HTML and text renderings so both say the same thing.
+/// Every sentence names the policy section it refers to; none names a site or a visit.
+/// </summary>
+public static class ReportReading
+{
+    public const string ScopeSection = "10.2";
+    public const string WorkUseSection = "5";
+    public const string DirectedTimeSection = "8.6.2";
+    public const string ExcessiveUseSection = "9.1";
+    public const string SpecialCategorySection = "10.3";
+
+    public static string LineManagerIntro(LineManagerReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var count = report.People.Count;
+        return $"This is the weekly summary of social-media use on the school's staff network by the {count} " +
+               $"{(count == 1 ? "person" : "people")} you line-manage, as section {ScopeSection} of the social-media policy " +
+               "provides. It shows totals only: no individual visits, pages or messages, and sites in the special " +
+               $"categories of section {SpecialCategorySection} appear only as their category.";
+    }
+
+    /// <summary>One sentence per person, in the order of the table.</summary>
+    public static IReadOnlyList<string> PersonSentences(PersonSummary person, int excessiveMinutesPerDay, string previousLabel)
+    {
+        ArgumentNullException.ThrowIfNull(person);
+        var sentences = new List<string>();
+        if (person.MinutesPersonal <= 0 && person.MinutesWorkUse <= 0)
+        {
+            sentences.Add($"{person.DisplayName}: no social-media use was recorded.");
+            return sentences;
+        }
+
+        var parts = new List<string> { $"{person.DisplayName} used social media for {ReportFormat.Minutes(person.MinutesPersonal)} minutes" };
+        if (person.MinutesDirectedPersonal > 0)
+        {
+            parts.Add($"{ReportFormat.Minutes(person.MinutesDirectedPersonal)} of them in directed time, when pupils are present " +
+                      $"(section {DirectedTimeSection} asks staff not to use personal social media then)");
+        }
+        else
+        {
+            parts.Add("none of it in directed time");
+        }
+
+        sentences.Add(string.Join(", ", parts) + ".");
+        if (person.ExcessiveDays.Count > 0)
+        {
+            var days = string.Join(", ", person.ExcessiveDays.Select(ReportFormat.ShortDay));
+            sentences.Add($"On {person.ExcessiveDays.Count} {(person.ExcessiveDays.Count == 1 ? "day" : "days")} ({days}) the total was over " +
+                          $"the school's limit of {excessiveMinutesPerDay} minutes a day (section {ExcessiveUseSection}).");
+        }
+
+        if (person.MinutesWorkUse > 0)
+        {
+            sentences.Add($"{ReportFormat.Minutes(person.MinutesWorkUse)} minutes were on accounts authorised for school work under " +
+                          $"section {WorkUseSection}; they are shown apart and count towards neither concern.");
+        }
+
+        if (person.Change is { } change)
+        {
+            sentences.Add(change == 0
+                ? $"That is the same as {previousLabel}."
+                : $"That is {ReportFormat.Minutes(Math.Abs(change))} minutes {(change > 0 ? "more" : "less")} than {previousLabel}.");
+        }
+
+        return sentences;
+    }
+
+    public static string TeamConclusion(LineManagerReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return report.People.Any(p => p.HasConcern)
+            ? "A figure here is a prompt for a conversation, not proof of misconduct: a shared device, a lesson that used a " +
+              "service, or a timetable change can all explain it. Talk to the person first."
+            : $"Nobody in your team used personal social media in directed time (section {DirectedTimeSection}) or went over the " +
+              $"daily limit (section {ExcessiveUseSection}). Nothing needs doing.";
+    }
+
+    public static IReadOnlyList<(string Term, string Meaning)> Definitions(int excessiveMinutesPerDay) =>
+    [
+        ("Minutes", "Time with active connections to the service from a device registered to the person, rounded to one decimal place. " +
+                    "A page left open in the background with no traffic does not count."),
+        ("Directed time", $"Lesson time on the school timetable when pupils are present (section {DirectedTimeSection}). " +
+                          "Breaks, lunch and time before or after school are shown separately in the attachment."),
+        ("Days over the limit", $"Days on which personal use came to more than {excessiveMinutesPerDay} minutes (section {ExcessiveUseSection})."),
+        ("Work use", $"Use of a service the person is authorised to use for school work, such as the school's own account (section {WorkUseSection})."),
+        ("Change", "Personal minutes compared with the period of the same length just before this one."),
+    ];
+
+    public const string RaisingConcernHeading = "If something here worries you";
+
+    public static IReadOnlyList<string> RaisingConcern() =>
+    [
+        "Speak to the member of staff informally first, as section 11 of the policy sets out; most questions are answered that way.",
+        "If the concern remains, follow the procedure in section 12: contact the headteacher or HR, who can open an investigation. " +
+        "Visit-level detail is only released through an investigation, and every view of it is recorded.",
+        "Do not forward this email or its attachment; it contains personal data about your team.",
+    ];
+
+    public static string HeadteacherIntro(HeadteacherReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return $"This is the monthly summary of social-media use on the school's networks. It covers {report.StaffCount} registered staff " +
+               $"({report.StaffWithUse} with any recorded use), pupils and guests. Staff are named only where a figure needs attention " +
+               $"(directed time, section {DirectedTimeSection}, or days over the limit, section {ExcessiveUseSection}); pupil and guest " +
+               "devices are never attributed to a person.";
+    }
+
+    public static string CoverageReading(CoverageSummary coverage)
+    {
+        ArgumentNullException.ThrowIfNull(coverage);
+        return $"{ReportFormat.Percent(coverage.UnattributedShare)} of the observed minutes came from devices that are not in the registry, so " +
+               $"nobody can be named for them, and {ReportFormat.Percent(coverage.UnnamedShare)} could not be named because the site was hidden " +
+               $"(Encrypted Client Hello: {ReportFormat.Minutes(coverage.EncryptedClientHelloMinutes)} minutes; DNS-over-HTTPS: " +
+               $"{ReportFormat.Minutes(coverage.DnsOverHttpsMinutes)} minutes). " +
+               "Use through these blind spots does not appear in the figures above: a low figure is not proof of no use. " +
+               "Registering staff devices and blocking DNS-over-HTTPS on the staff network reduce them.";
+    }
+}

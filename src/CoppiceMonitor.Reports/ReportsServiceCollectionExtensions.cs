@@ -1,0 +1,40 @@
+using CoppiceMonitor.Reports.Data;
+using CoppiceMonitor.Reports.Delivery;
+using CoppiceMonitor.Visits;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CoppiceMonitor.Reports;
+
+public static class ReportsServiceCollectionExtensions
+{
+    /// <summary>Connection string key read when no other is given: ConnectionStrings:Coppice.</summary>
+    public const string ConnectionStringName = "Coppice";
+
+    /// <summary>
+    /// Registers report building, rendering and delivery (<see cref="ReportRunner"/>, <see cref="ReportRunStore"/>)
+    /// with <see cref="ReportOptions"/> and <see cref="SmtpOptions"/> validated on start. The database is
+    /// ConnectionStrings:Coppice unless <paramref name="connectionString"/> is given.
+    /// </summary>
+    public static IServiceCollection AddCoppiceReports(this IServiceCollection services, IConfiguration configuration, string? connectionString = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReportOptions>, ReportOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => new ReportDatabase(
+            connectionString ?? configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.")));
+        services.TryAddSingleton<IReportDataSource>(sp => new PostgresReportDataSource(
+            sp.GetRequiredService<ReportDatabase>(),
+            configuration.GetSection(SchoolOptions.SectionName).Get<List<SchoolOptions>>() ?? []));
+        services.TryAddSingleton<ReportRunStore>();
+        services.TryAddSingleton<SmtpReportSender>();
+        services.TryAddSingleton<ReportRunner>();
+        return services;
+    }
+}

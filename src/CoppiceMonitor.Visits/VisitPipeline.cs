@@ -1,0 +1,706 @@
+using System.Net;
+using CoppiceMonitor.Capture;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CoppiceMonitor.Visits;
+
+/// <summary>
+/// Observations in, visits out, for one school. Observations pass a reorder buffer (ReorderWindowSeconds) and are
+/// then processed in timestamp order: DHCP leases and DNS answers update attribution and the name cache; each
+/// ClientHello / QUIC Initial / HTTP Host is evidence of a connection; each FlowSummary brings the connection's
+/// active minutes. Per device and service, evidence is grouped into visits: only first-party (or messaging) evidence
+/// opens a visit; CDN, embed and API names extend an open visit of the same service; a gap longer than
+/// IdleGapMinutes closes it. Active time is the number of distinct minutes in which the visit's connections
+/// carried data; a visit with no active minute is not a visit. Not thread-safe: one caller.
+/// </summary>
+public sealed class VisitPipeline
+{
+    private static readonly TimeSpan FinaliseEvery = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MinuteSlack = TimeSpan.FromMinutes(1);
+
+    private readonly VisitsOptions _options;
+    private readonly ServiceCatalog _catalog;
+    private readonly SchoolCalendar _calendar;
+    private readonly DeviceAttributor _attributor;
+    private readonly DnsNameCache _dns;
+    private readonly IVisitSink _sink;
+    private readonly ILogger _logger;
+    private readonly PriorityQueue<Observation, Observation> _reorder = new(ObservationOrder.Instance);
+    private readonly Dictionary<(string Device, string Service), SessionState> _sessions = [];
+    private readonly Dictionary<ConnectionKey, List<PendingConnection>> _pending = [];
+    private readonly SortedDictionary<DateOnly, Dictionary<(string Service, string Category, DeviceKind? Kind), AnonymousTotal>> _anonymous = [];
+    private DateTime _maxSeen = DateTime.MinValue;
+    private DateTime _watermark = DateTime.MinValue;
+    private DateTime _nextFinalise = DateTime.MinValue;
+
+    public VisitPipeline(SchoolCalendar calendar, ServiceCatalog catalog, DeviceRegistry registry, IVisitSink sink,
+        VisitsOptions? options = null, ILogger<VisitPipeline>? logger = null)
+    {
+        _calendar = calendar ?? throw new ArgumentNullException(nameof(calendar));
+        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        _options = options ?? new VisitsOptions();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _attributor = new DeviceAttributor(registry ?? throw new ArgumentNullException(nameof(registry)), calendar.PupilSubnets, calendar.GuestSubnets);
+        _dns = new DnsNameCache(_options.DnsNameWindow);
+        Log.PipelineStarted(_logger, calendar.SchoolId, catalog.Rows.Count, catalog.PublicSuffixes.Source, registry.Devices.Count);
+    }
+
+    public VisitPipelineCounters Counters { get; } = new();
+
+    public SchoolCalendar Calendar => _calendar;
+
+    /// <summary>Observations waiting in the reorder buffer.</summary>
+    public int Buffered => _reorder.Count;
+
+    /// <summary>Swaps in a re-imported registry; attribution of later observations uses it.</summary>
+    public void UpdateRegistry(DeviceRegistry registry)
+    {
+        _attributor.Registry = registry ?? throw new ArgumentNullException(nameof(registry));
+        Log.RegistryReplaced(_logger, registry.Devices.Count, registry.Staff.Count);
+    }
+
+    public void Add(in Observation observation)
+    {
+        Counters.Observations++;
+        var o = observation.TimestampUtc.Kind == DateTimeKind.Utc
+            ? observation
+            : observation with { TimestampUtc = DateTime.SpecifyKind(observation.TimestampUtc, DateTimeKind.Utc) };
+        if (o.TimestampUtc < _watermark)
+        {
+            Counters.LateObservations++;
+        }
+
+        _reorder.Enqueue(o, o);
+        if (o.TimestampUtc > _maxSeen)
+        {
+            _maxSeen = o.TimestampUtc;
+            Advance(_maxSeen - _options.ReorderWindow);
+        }
+    }
+
+    /// <summary>
+    /// Lets time pass when traffic is quiet: observations older than nowUtc minus the reorder window are processed
+    /// and visits that can no longer change are emitted.
+    /// </summary>
+    public void Flush(DateTime nowUtc)
+    {
+        Advance(DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc) - _options.ReorderWindow);
+        Finalise(all: false);
+    }
+
+    /// <summary>End of input: everything buffered is processed and every visit and anonymous total emitted.</summary>
+    public void Complete()
+    {
+        while (_reorder.TryDequeue(out var o, out _))
+        {
+            Process(o);
+        }
+
+        if (_maxSeen > _watermark)
+        {
+            _watermark = _maxSeen;
+        }
+
+        Finalise(all: true);
+        _pending.Clear();
+    }
+
+    private void Advance(DateTime watermark)
+    {
+        if (watermark <= _watermark)
+        {
+            return;
+        }
+
+        _watermark = watermark;
+        while (_reorder.TryPeek(out var o, out _) && o.TimestampUtc <= _watermark)
+        {
+            _reorder.Dequeue();
+            Process(o);
+        }
+
+        if (_watermark >= _nextFinalise)
+        {
+            Finalise(all: false);
+            _nextFinalise = _watermark + FinaliseEvery;
+        }
+    }
+
+    private void Process(in Observation o)
+    {
+        switch (o.Kind)
+        {
+            case ObservationKind.DhcpLease:
+                _attributor.Record(o);
+                break;
+            case ObservationKind.DnsAnswer when o.Detail is DnsAnswerDetail answer && !string.IsNullOrEmpty(o.Name):
+                _dns.Record(o.Client, answer.Addresses, ServiceCatalog.Normalise(o.Name), o.TimestampUtc, answer.HasEchConfig);
+                break;
+            case ObservationKind.TlsClientHello or ObservationKind.QuicInitial or ObservationKind.HttpHost:
+                OnConnection(o);
+                break;
+            case ObservationKind.FlowSummary when o.Detail is FlowDetail flow:
+                OnFlowSummary(o, flow);
+                break;
+        }
+    }
+
+    private void OnConnection(in Observation o)
+    {
+        var hasEch = o.Detail is ClientHelloDetail { HasEncryptedClientHello: true };
+        var host = ResolveName(o.Client, o.Server, o.Name, o.TimestampUtc, hasEch);
+        if (host is null)
+        {
+            Counters.UnnamedConnections++;
+            return;
+        }
+
+        var at = o.TimestampUtc;
+        var classification = _catalog.Classify(host);
+        var who = _attributor.Attribute(o.Client, o.ClientMac, at);
+        var key = new ConnectionKey(DeviceAttributor.Normalise(o.Client), DeviceAttributor.Normalise(o.Server), o.ServerPort, o.Transport);
+        if (!_pending.TryGetValue(key, out var list))
+        {
+            _pending[key] = list = [];
+        }
+
+        list.Add(new PendingConnection(at, o.Name, classification, who));
+        foreach (var (service, opens) in Targets(classification))
+        {
+            var state = Session(who, service);
+            state.PendingHellos.Add(at);
+            AddEvent(state, who, new ActivityEvent(at, at, opens && classification.OpensVisit, -1, 1, opens ? classification : null));
+        }
+    }
+
+    private void OnFlowSummary(in Observation o, FlowDetail flow)
+    {
+        var key = new ConnectionKey(DeviceAttributor.Normalise(o.Client), DeviceAttributor.Normalise(o.Server), o.ServerPort, o.Transport);
+        HostClassification classification;
+        DeviceAttribution who;
+        var pending = TakePending(key, o.Name, DateTime.SpecifyKind(flow.FirstSeenUtc, DateTimeKind.Utc));
+        if (pending is not null)
+        {
+            classification = pending.Classification;
+            who = pending.Who;
+            foreach (var (service, _) in Targets(classification))
+            {
+                Session(who, service).PendingHellos.Remove(pending.HelloUtc);
+            }
+        }
+        else
+        {
+            var at = DateTime.SpecifyKind(flow.FirstSeenUtc, DateTimeKind.Utc);
+            var host = ResolveName(o.Client, o.Server, o.Name, at, hasEch: false);
+            if (host is null)
+            {
+                Counters.UnnamedConnections++;
+                return;
+            }
+
+            classification = _catalog.Classify(host);
+            who = _attributor.Attribute(o.Client, o.ClientMac, at);
+        }
+
+        if (flow.ActiveMinutes.Count == 0)
+        {
+            // A connection that stayed open without data adds no time and no evidence.
+            return;
+        }
+
+        var minutes = flow.ActiveMinutes.Distinct().Order().ToArray();
+        foreach (var (service, opens) in Targets(classification))
+        {
+            var state = Session(who, service);
+            for (var i = 0; i < minutes.Length; i++)
+            {
+                var start = DateTime.UnixEpoch.AddMinutes(minutes[i]);
+                AddEvent(state, who, new ActivityEvent(start, start + MinuteSlack, opens && classification.OpensVisit, minutes[i], i == 0 ? 1 : 0,
+                    opens ? classification : null));
+            }
+        }
+    }
+
+    /// <summary>The visit keys a host feeds: its own service, plus (extend-only) any services it also serves.</summary>
+    private static IEnumerable<(string Service, bool Own)> Targets(HostClassification classification)
+    {
+        yield return (classification.Service, true);
+        foreach (var other in classification.AlsoExtends)
+        {
+            if (!string.Equals(other, classification.Service, StringComparison.Ordinal))
+            {
+                yield return (other, false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The pending connection a FlowSummary closes. Without the client port several connections to one server share
+    /// a key; the one whose ClientHello is nearest the flow's first packet is the best match.
+    /// </summary>
+    private PendingConnection? TakePending(ConnectionKey key, string? name, DateTime firstSeenUtc)
+    {
+        if (!_pending.TryGetValue(key, out var list))
+        {
+            return null;
+        }
+
+        var best = -1;
+        var bestDistance = TimeSpan.MaxValue;
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (name is null || list[i].RawName is null || string.Equals(list[i].RawName, name, StringComparison.OrdinalIgnoreCase))
+            {
+                var distance = (list[i].HelloUtc - firstSeenUtc).Duration();
+                if (distance < bestDistance)
+                {
+                    best = i;
+                    bestDistance = distance;
+                }
+            }
+        }
+
+        if (best < 0)
+        {
+            return null;
+        }
+
+        var found = list[best];
+        list.RemoveAt(best);
+        if (list.Count == 0)
+        {
+            _pending.Remove(key);
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The name a connection is classified by: its SNI, unless that is missing or an ECH outer name (or the client
+    /// fetched ECH keys for the address), in which case the name this client resolved to the server address in the
+    /// preceding DnsNameWindowMinutes. Null when nothing names it.
+    /// </summary>
+    private string? ResolveName(IPAddress client, IPAddress server, string? sni, DateTime atUtc, bool hasEch)
+    {
+        var name = ServiceCatalog.Normalise(sni);
+        var known = _dns.TryResolve(client, server, atUtc, out var dnsName, out var dnsHasEch);
+        if (name.Length == 0)
+        {
+            if (known)
+            {
+                Counters.NamesFromDns++;
+            }
+
+            return known ? dnsName : null;
+        }
+
+        // ECH with an outer name we do not know: trust DNS only when the answer carried ECH keys and the client never
+        // looked the SNI up itself (Chrome sends GREASE ECH alongside a real SNI, and CDN addresses are shared).
+        if (known && !string.Equals(dnsName, name, StringComparison.Ordinal)
+            && (_catalog.Classify(name).IsEchOuterName || (hasEch && dnsHasEch && !_dns.WasLookedUp(client, name, atUtc))))
+        {
+            Counters.NamesFromDns++;
+            return dnsName;
+        }
+
+        return name;
+    }
+
+    private SessionState Session(DeviceAttribution who, string service)
+    {
+        var key = (who.DeviceKey, service);
+        if (!_sessions.TryGetValue(key, out var state))
+        {
+            _sessions[key] = state = new SessionState(who);
+        }
+
+        return state;
+    }
+
+    private void AddEvent(SessionState state, DeviceAttribution who, ActivityEvent e)
+    {
+        if (e.Start < state.FinalisedUpTo)
+        {
+            Counters.LateEventsDropped++;
+            Log.LateEventsDropped(_logger, 1, who.DeviceKey);
+            return;
+        }
+
+        state.Who = who;
+        state.Events.Add(e);
+        if (e.Start < state.EarliestStart)
+        {
+            state.EarliestStart = e.Start;
+        }
+    }
+
+    private void Finalise(bool all)
+    {
+        var gap = _options.IdleGap;
+        var expiredBefore = _watermark - _options.MaxOpenConnection;
+        var forgetBefore = _watermark - _options.MaxOpenConnection - gap - _options.FlowSummaryGrace - TimeSpan.FromHours(1);
+        List<(string, string)>? idle = null;
+        foreach (var (key, state) in _sessions)
+        {
+            var expired = all ? state.PendingHellos.Count : state.PendingHellos.RemoveAll(t => t < expiredBefore);
+            if (expired > 0)
+            {
+                if (all)
+                {
+                    state.PendingHellos.Clear();
+                }
+
+                Counters.PendingConnectionsExpired += expired;
+                Log.PendingConnectionsExpired(_logger, expired, key.Item1);
+            }
+
+            FinaliseSession(state, key.Item2, all);
+            if (state.Events.Count == 0 && state.PendingHellos.Count == 0 && (all || state.FinalisedUpTo < forgetBefore))
+            {
+                (idle ??= []).Add(key);
+            }
+        }
+
+        idle?.ForEach(k => _sessions.Remove(k));
+        if (!all)
+        {
+            foreach (var (key, list) in _pending.ToList())
+            {
+                list.RemoveAll(p => p.HelloUtc < expiredBefore);
+                if (list.Count == 0)
+                {
+                    _pending.Remove(key);
+                }
+            }
+        }
+
+        _dns.Prune(_watermark);
+        _attributor.Prune(_watermark - TimeSpan.FromDays(1));
+        EmitAnonymousDays(all);
+    }
+
+    private void FinaliseSession(SessionState state, string service, bool all)
+    {
+        var events = state.Events;
+        var gap = _options.IdleGap;
+        var grace = _options.FlowSummaryGrace;
+        if (events.Count == 0 || (!all && state.EarliestStart + gap + grace >= _watermark))
+        {
+            // Nothing here can be final yet: every visit ends at or after the earliest event.
+            return;
+        }
+
+        events.Sort(ActivityEvent.Order);
+        var minPending = state.PendingHellos.Count > 0 ? state.PendingHellos.Min() : DateTime.MaxValue;
+        bool IsSafe(DateTime lastEnd) =>
+            all || (lastEnd + gap + grace < _watermark && minPending - MinuteSlack > lastEnd + gap);
+
+        // Group events into candidate visits in time order.
+        var candidates = new List<VisitBuilder>();
+        var orphans = new List<int>();
+        VisitBuilder? current = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (current is not null && e.Start > current.LastEnd + gap)
+            {
+                current = null;
+            }
+
+            if (current is null)
+            {
+                if (!e.Opens)
+                {
+                    orphans.Add(i);
+                    continue;
+                }
+
+                current = new VisitBuilder(e.Opener!);
+                candidates.Add(current);
+                foreach (var o in orphans)
+                {
+                    // Extend-only evidence from the same minute just before the opener belongs to it (CDN connections
+                    // often start a moment before the page's own connection is seen).
+                    if (events[o].End >= e.Start - MinuteSlack)
+                    {
+                        current.Add(events[o], o);
+                    }
+                }
+
+                orphans.Clear();
+            }
+
+            current.Add(e, i);
+        }
+
+        var consumed = new bool[events.Count];
+        var inCandidate = new bool[events.Count];
+        foreach (var candidate in candidates)
+        {
+            foreach (var index in candidate.Indexes)
+            {
+                inCandidate[index] = true;
+            }
+        }
+
+        foreach (var candidate in candidates)
+        {
+            if (!IsSafe(candidate.LastEnd))
+            {
+                break;
+            }
+
+            Emit(state, service, candidate);
+            foreach (var index in candidate.Indexes)
+            {
+                consumed[index] = true;
+            }
+
+            var horizon = candidate.LastEnd + gap;
+            if (horizon > state.FinalisedUpTo)
+            {
+                state.FinalisedUpTo = horizon;
+            }
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!consumed[i] && !events[i].Opens && IsSafe(events[i].End) && !inCandidate[i])
+            {
+                // Extend-only evidence that no visit was open for: an embed or CDN on another site. Not a visit.
+                consumed[i] = true;
+                Counters.ExtendOnlyEventsDiscarded++;
+            }
+        }
+
+        var kept = 0;
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!consumed[i])
+            {
+                events[kept++] = events[i];
+            }
+        }
+
+        events.RemoveRange(kept, events.Count - kept);
+        state.EarliestStart = kept > 0 ? events[0].Start : DateTime.MaxValue;
+    }
+
+    private void Emit(SessionState state, string service, VisitBuilder visit)
+    {
+        if (visit.Minutes.Count == 0)
+        {
+            Counters.VisitsWithoutActivityDropped++;
+            return;
+        }
+
+        var opener = visit.Opener;
+        var category = opener.Category;
+        var siteName = opener.IsSpecialCategory ? null : opener.RegistrableDomain;
+        var who = state.Who;
+        var activeSeconds = visit.Minutes.Count * 60;
+        if (who.IsPerson && who.Device is { } device)
+        {
+            var split = default(CalendarSplit);
+            foreach (var (start, end) in Runs(visit.Minutes))
+            {
+                split += _calendar.Split(start, end);
+            }
+
+            var result = new Visit(_calendar.SchoolId, who.StaffId!, device.DeviceId, service, category, visit.Start, visit.LastEnd,
+                activeSeconds, (int)split.Directed.TotalSeconds, (int)split.Break.TotalSeconds, (int)split.NonDirected.TotalSeconds,
+                (int)split.OutsideHours.TotalSeconds, device.IsAuthorisedFor(service), siteName, visit.Evidence);
+            Counters.VisitsEmitted++;
+            Log.VisitClosed(_logger, service, who.DeviceKey, visit.Start, activeSeconds);
+            _sink.WriteVisit(result);
+            return;
+        }
+
+        foreach (var minute in visit.Minutes)
+        {
+            var date = _calendar.LocalDate(DateTime.UnixEpoch.AddMinutes(minute));
+            if (!_anonymous.TryGetValue(date, out var day))
+            {
+                _anonymous[date] = day = [];
+            }
+
+            var key = (service, category, who.Kind);
+            if (!day.TryGetValue(key, out var total))
+            {
+                day[key] = total = new AnonymousTotal();
+            }
+
+            total.Seconds += 60;
+            total.Devices.Add(who.DeviceKey);
+        }
+
+        Counters.AnonymousVisits++;
+    }
+
+    private void EmitAnonymousDays(bool all)
+    {
+        var wait = _options.IdleGap + _options.FlowSummaryGrace + _options.MaxOpenConnection;
+        List<DateOnly>? done = null;
+        foreach (var (date, day) in _anonymous)
+        {
+            if (!all && _calendar.StartOfLocalDayUtc(date.AddDays(1)) + wait >= _watermark)
+            {
+                break;
+            }
+
+            foreach (var ((service, category, kind), total) in day.OrderBy(p => p.Key.Service, StringComparer.Ordinal).ThenBy(p => p.Key.Kind))
+            {
+                _sink.WriteAnonymousUsage(new AnonymousUsage(_calendar.SchoolId, date, service, category, kind, total.Seconds, total.Devices.Count));
+                Counters.AnonymousRowsEmitted++;
+            }
+
+            (done ??= []).Add(date);
+        }
+
+        done?.ForEach(d => _anonymous.Remove(d));
+    }
+
+    /// <summary>Consecutive minutes as [start, end) UTC intervals.</summary>
+    private static IEnumerable<(DateTime Start, DateTime End)> Runs(SortedSet<long> minutes)
+    {
+        long? runStart = null;
+        long previous = 0;
+        foreach (var m in minutes)
+        {
+            if (runStart is null)
+            {
+                runStart = m;
+            }
+            else if (m != previous + 1)
+            {
+                yield return (DateTime.UnixEpoch.AddMinutes(runStart.Value), DateTime.UnixEpoch.AddMinutes(previous + 1));
+                runStart = m;
+            }
+
+            previous = m;
+        }
+
+        if (runStart is not null)
+        {
+            yield return (DateTime.UnixEpoch.AddMinutes(runStart.Value), DateTime.UnixEpoch.AddMinutes(previous + 1));
+        }
+    }
+
+    private readonly record struct ConnectionKey(IPAddress Client, IPAddress Server, ushort Port, TransportProtocol Transport);
+
+    private sealed record PendingConnection(DateTime HelloUtc, string? RawName, HostClassification Classification, DeviceAttribution Who);
+
+    private sealed class SessionState(DeviceAttribution who)
+    {
+        public DeviceAttribution Who { get; set; } = who;
+
+        public List<ActivityEvent> Events { get; } = [];
+
+        public List<DateTime> PendingHellos { get; } = [];
+
+        public DateTime FinalisedUpTo { get; set; } = DateTime.MinValue;
+
+        public DateTime EarliestStart { get; set; } = DateTime.MaxValue;
+    }
+
+    private sealed class AnonymousTotal
+    {
+        public int Seconds { get; set; }
+
+        public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>A point (connection seen) or one active minute of a connection.</summary>
+    private readonly record struct ActivityEvent(DateTime Start, DateTime End, bool Opens, long Minute, int Evidence, HostClassification? Opener)
+    {
+        public static readonly Comparison<ActivityEvent> Order = (a, b) =>
+        {
+            var c = a.Start.CompareTo(b.Start);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = b.Opens.CompareTo(a.Opens);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = a.End.CompareTo(b.End);
+            return c != 0 ? c : string.CompareOrdinal(a.Opener?.RegistrableDomain, b.Opener?.RegistrableDomain);
+        };
+    }
+
+    private sealed class VisitBuilder(HostClassification opener)
+    {
+        public HostClassification Opener { get; } = opener;
+
+        public DateTime Start { get; private set; } = DateTime.MaxValue;
+
+        public DateTime LastEnd { get; private set; } = DateTime.MinValue;
+
+        public SortedSet<long> Minutes { get; } = [];
+
+        public int Evidence { get; private set; }
+
+        public HashSet<int> Indexes { get; } = [];
+
+        public void Add(ActivityEvent e, int index)
+        {
+            if (!Indexes.Add(index))
+            {
+                return;
+            }
+
+            if (e.Start < Start)
+            {
+                Start = e.Start;
+            }
+
+            if (e.End > LastEnd)
+            {
+                LastEnd = e.End;
+            }
+
+            if (e.Minute >= 0)
+            {
+                Minutes.Add(e.Minute);
+            }
+
+            Evidence += e.Evidence;
+        }
+    }
+}
+
+/// <summary>What the pipeline did, for `status` and logs.</summary>
+public sealed class VisitPipelineCounters
+{
+    public long Observations { get; internal set; }
+
+    /// <summary>Observations that arrived behind the reorder window (may lose evidence).</summary>
+    public long LateObservations { get; internal set; }
+
+    /// <summary>Connections with no SNI and no DNS answer naming the server.</summary>
+    public long UnnamedConnections { get; internal set; }
+
+    /// <summary>Connections named from DNS because the SNI was missing or an ECH outer name.</summary>
+    public long NamesFromDns { get; internal set; }
+
+    public long LateEventsDropped { get; internal set; }
+
+    public long PendingConnectionsExpired { get; internal set; }
+
+    /// <summary>Embed, CDN and API evidence with no open visit of its service (e.g. share buttons on other sites).</summary>
+    public long ExtendOnlyEventsDiscarded { get; internal set; }
+
+    public long VisitsWithoutActivityDropped { get; internal set; }
+
+    public long VisitsEmitted { get; internal set; }
+
+    public long AnonymousVisits { get; internal set; }
+
+    public long AnonymousRowsEmitted { get; internal set; }
+}
