@@ -13,6 +13,6 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: CoppiceMonitor.Benchmarks decode FILE... [--names OUT.json] [--jsonl] | read FILE... | tlsquic [BenchmarkDotNet args] | storage | visits | visits [BenchmarkDotNet args]");
+    Console.Error.WriteLine("usage: CoppiceMonitor.Benchmarks decode FILE... [--names OUT.json] [--jsonl] | read FILE... | tlsquic [BenchmarkDotNet args] | storage [rows] | visits [BenchmarkDotNet args]");
     return 2;
 }
