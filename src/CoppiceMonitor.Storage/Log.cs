@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(3025, LogLevel.Warning, "Ingest channel full: {Dropped} observations dropped so far")]
     public static partial void IngestDropped(ILogger logger, long dropped);
+
+    [LoggerMessage(3030, LogLevel.Information, "Retention purge (dry run: {DryRun}): {Deleted} rows removed, {Moved} held rows moved aside, {Dropped} day partitions dropped")]
+    public static partial void PurgeCompleted(ILogger logger, bool dryRun, long deleted, long moved, int dropped);
 }

@@ -1,3 +1,16 @@
-// Placeholder entry point until the benchmark workloads land.
-Console.Error.WriteLine("benchmarks: none yet");
-return 1;
+using CoppiceMonitor.Benchmarks;
+
+// Workloads are dispatched by the first argument; each lives in a file of its own.
+return args.FirstOrDefault() switch
+{
+    "decode" => DecodeBenchmark.Run(args[1..]),
+    "read" => DecodeBenchmark.ReadOnly(args[1..]),
+    "storage" => StorageBenchmark.Run(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: CoppiceMonitor.Benchmarks decode FILE... [--names OUT.json] [--jsonl]");
+    return 2;
+}
