@@ -100,7 +100,7 @@ for le in truth['dhcp']['leases']:
     # Our requested address is option 50, or else the client's ciaddr (a renewal), as the corpus JSON defines "ip";
     # the truth lists option 50 only, so a renewal's ciaddr (= the assigned address) is allowed on top.
     requested_ok = g is not None and set(le['requested_ips']) <= set(g['requested']) <= set(le['requested_ips']) | {le['assigned_ip']}
-    if g is None or (g['hostname'] or None) != (le['hostname'] or '').lower() or g['assigned'] != le['assigned_ip'] or not requested_ok:
+    if g is None or (g['hostname'] or '') != (le['hostname'] or '').lower() or g['assigned'] != le['assigned_ip'] or not requested_ok:
         bad += 1
         if bad <= 3:
             print('    lease %s: ours %s truth %s' % (le['mac'], g, le))

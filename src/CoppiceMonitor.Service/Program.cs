@@ -1,3 +1,4 @@
-// Placeholder entry point until the Service issue lands the command line.
-Console.Error.WriteLine("coppice-monitor: not built yet");
-return 1;
+using CoppiceMonitor.Service.Cli;
+
+// Everything lives in the verbs; the command line decides which host (if any) a verb needs.
+return await CoppiceCommandLine.RunAsync(args).ConfigureAwait(false);

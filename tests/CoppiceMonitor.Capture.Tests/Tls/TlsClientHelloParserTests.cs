@@ -150,6 +150,35 @@ public sealed class TlsClientHelloParserTests
     }
 
     [Fact]
+    public void TryParseRecords_GarbageInsideAlpnExtension_StillReportsSni()
+    {
+        // As in the corpus file tls_invalid_reads.pcap: the ALPN body claims a 0xb889-byte list inside 11 bytes.
+        var hello = Convert.FromHexString(
+            "16" + "0301" + "004a" +
+            "01" + "000046" + "0303" + new string('0', 64) + "00" + "0002" + "1301" + "0100" +
+            "001b" +
+            "0000" + "0008" + "0006" + "00" + "0003" + "612e62" +          // server_name "a.b"
+            "0010" + "000b" + "b889a52f563519e55f943e");                 // ALPN with a broken list length
+
+        var status = TlsClientHelloParser.TryParseRecords(hello, out var info);
+
+        Assert.Equal(ParseStatus.Success, status);
+        Assert.Equal("a.b", info.ServerName);
+        Assert.Null(info.Alpn);
+    }
+
+    [Fact]
+    public void TryParseRecords_ExtensionOverrunsBlock_Malformed()
+    {
+        var hello = Convert.FromHexString(
+            "16" + "0301" + "0036" +
+            "01" + "000032" + "0303" + new string('0', 64) + "00" + "0002" + "1301" + "0100" +
+            "0007" + "0010" + "0009" + "000000");                       // ALPN claims 9 bytes, 2 remain
+
+        Assert.Equal(ParseStatus.Malformed, TlsClientHelloParser.TryParseRecords(hello, out _));
+    }
+
+    [Fact]
     public void TryParseRecords_ZeroLengthRecord_Malformed()
     {
         Assert.Equal(ParseStatus.Malformed, TlsClientHelloParser.TryParseRecords(Convert.FromHexString("1603010000"), out _));

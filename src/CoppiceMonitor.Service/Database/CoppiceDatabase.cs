@@ -1,0 +1,180 @@
+using System.Globalization;
+using CoppiceMonitor.Service.Hosting;
+using CoppiceMonitor.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CoppiceMonitor.Service.Database;
+
+/// <summary>
+/// The database a verb talks to: ConnectionStrings:Coppice when configured (it always wins), otherwise a private
+/// PostgreSQL server under DataFolder/postgres started on first use (initdb the first time, loopback only, run as
+/// the postgres user when we are root) and stopped when the process ends. If another coppice-monitor process
+/// already runs that server (the service, while ICT runs `status`), this one connects to it instead.
+/// </summary>
+public sealed class CoppiceDatabase : IAsyncDisposable
+{
+    public const string ConnectionStringName = "Coppice";
+    public const string EmbeddedDatabaseName = "coppice";
+
+    private readonly string? _configured;
+    private readonly ServiceOptions _options;
+    private readonly ILogger<CoppiceDatabase> _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private LocalPostgresServer? _server;
+    private string? _connectionString;
+
+    public CoppiceDatabase(IConfiguration configuration, IOptions<ServiceOptions> options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _configured = configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } cs ? cs : null;
+        _options = options.Value;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<CoppiceDatabase>();
+    }
+
+    public bool IsEmbedded => _configured is null;
+
+    public string EmbeddedFolder => Path.Combine(_options.DataFolder, "postgres");
+
+    /// <summary>Connection string, starting (and on first use creating and migrating) the embedded server if needed.</summary>
+    public async Task<string> GetConnectionStringAsync(CancellationToken cancellationToken)
+    {
+        if (_connectionString is not null)
+        {
+            return _connectionString;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_connectionString is not null)
+            {
+                return _connectionString;
+            }
+
+            if (_configured is not null)
+            {
+                Log.UsingConfiguredDatabase(_logger, new NpgsqlConnectionStringBuilder(_configured).Host ?? "?");
+                return _connectionString = _configured;
+            }
+
+            _connectionString = await StartEmbeddedAsync(cancellationToken).ConfigureAwait(false);
+            return _connectionString;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<string> StartEmbeddedAsync(CancellationToken cancellationToken)
+    {
+        Log.UsingEmbeddedDatabase(_logger, EmbeddedFolder);
+        string admin;
+        if (TryAttachToRunning(out var running))
+        {
+            admin = running;
+        }
+        else
+        {
+            var options = new LocalPostgresServerOptions
+            {
+                RootDirectory = EmbeddedFolder,
+                Port = _options.EmbeddedDatabasePort,
+                DeleteOnDispose = false,
+            };
+            _server = await LocalPostgresServer.StartAsync(options, _loggerFactory.CreateLogger<LocalPostgresServer>(), cancellationToken).ConfigureAwait(false);
+            admin = _server.GetConnectionString("postgres");
+        }
+
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+            exists.Parameters.AddWithValue("name", EmbeddedDatabaseName);
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {EmbeddedDatabaseName}", connection);
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = EmbeddedDatabaseName }.ConnectionString;
+        // The embedded database is ours: keep its schema current without asking ICT to run `db migrate`.
+        await DatabaseMigrator.MigrateAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        return connectionString;
+    }
+
+    /// <summary>
+    /// postmaster.pid line 4 is the port; if that server process is alive (another coppice-monitor started it),
+    /// connect with the stored password rather than starting a second postmaster on the same folder.
+    /// </summary>
+    private bool TryAttachToRunning(out string connectionString)
+    {
+        connectionString = "";
+        var pidFile = Path.Combine(EmbeddedFolder, "pgdata", "postmaster.pid");
+        var passwordFile = Path.Combine(EmbeddedFolder, "password");
+        try
+        {
+            if (!File.Exists(pidFile) || !File.Exists(passwordFile))
+            {
+                return false;
+            }
+
+            var lines = File.ReadAllLines(pidFile);
+            if (lines.Length < 4
+                || !int.TryParse(lines[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid)
+                || !int.TryParse(lines[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var port)
+                || !Directory.Exists($"/proc/{pid}"))
+            {
+                return false;
+            }
+
+            connectionString = new NpgsqlConnectionStringBuilder
+            {
+                Host = "127.0.0.1",
+                Port = port,
+                Username = LocalPostgresServer.SuperUser,
+                Password = File.ReadAllText(passwordFile).Trim(),
+                Database = "postgres",
+            }.ConnectionString;
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+            _server = null;
+            Log.EmbeddedDatabaseStopped(_logger);
+        }
+
+        _gate.Dispose();
+    }
+}
+
+public static class DatabaseServiceCollectionExtensions
+{
+    public static IServiceCollection AddCoppiceDatabase(this IServiceCollection services)
+    {
+        services.AddSingleton<CoppiceDatabase>();
+        return services;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CoppiceMonitor.Service.Pipeline;
+
+/// <summary>Counters of one capture interface as last read from libpcap.</summary>
+public sealed record InterfaceStatus(string Name, long Packets, long KernelDrops, long InterfaceDrops);
+
+/// <summary>
+/// What the running service last knew about itself, written to DataFolder/status.json every flush interval so
+/// `status` (another process, maybe another user) can show it without a control socket.
+/// </summary>
+public sealed record StatusSnapshot(
+    DateTimeOffset WrittenUtc,
+    int ProcessId,
+    DateTimeOffset StartedUtc,
+    IReadOnlyList<InterfaceStatus> Interfaces,
+    long Packets,
+    long Observations,
+    long ChannelDrops,
+    int ChannelBacklog,
+    long Visits,
+    long IngestedBatches,
+    int ReorderBacklog,
+    long SpoolBytes,
+    bool Stopped,
+    long IngestDrops,
+    bool DatabaseAvailable)
+{
+    public const string FileName = "status.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    public static string PathIn(string dataFolder) => System.IO.Path.Combine(dataFolder, FileName);
+
+    public void WriteTo(string dataFolder)
+    {
+        Directory.CreateDirectory(dataFolder);
+        var path = PathIn(dataFolder);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
+        // Atomic replace: `status` never reads half a file.
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    public static StatusSnapshot? TryRead(string dataFolder)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<StatusSnapshot>(File.ReadAllText(PathIn(dataFolder)), Json);
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static long FolderBytes(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return 0;
+        }
+
+        return new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+    }
+}

@@ -1,0 +1,80 @@
+using System.CommandLine;
+
+namespace CoppiceMonitor.Service.Verbs;
+
+/// <summary>`report send`: build and deliver line-manager reports for a period now (the scheduler does it weekly).</summary>
+public static class ReportVerbs
+{
+    public static readonly Option<string> Period = new("--period")
+    {
+        Description = "last-week, last-month, or FROM..TO (yyyy-MM-dd..yyyy-MM-dd, inclusive, school local dates).",
+        Required = true,
+    };
+
+    public static Command Create()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "Render the reports but do not send or record them." };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Also write the rendered reports (HTML, text, CSV) to this folder." };
+        Period.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<string>();
+            if (value is not null && !ReportPeriod.TryParse(value, DateOnly.FromDateTime(DateTime.UnixEpoch), out _, out var error))
+            {
+                r.AddError(error);
+            }
+        });
+        var send = new Command("send", "Build the reports for a period and send them to each line manager (and the archive folder).")
+        {
+            Period, dryRun, output,
+        };
+        send.SetAction((parse, ct) => Pending.Run("report send", "reports"));
+        return new Command("report", "Line-manager reports.") { send };
+    }
+}
+
+/// <summary>Parses --period; relative periods resolve against the school's local "today".</summary>
+public static class ReportPeriod
+{
+    public static bool TryParse(string text, DateOnly today, out (DateOnly From, DateOnly To) period, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        error = "";
+        switch (text)
+        {
+            case "last-week":
+                {
+                    // Monday..Sunday of the week before the one containing today.
+                    var monday = today.AddDays(-(((int)today.DayOfWeek + 6) % 7));
+                    period = (monday.AddDays(-7), monday.AddDays(-1));
+                    return true;
+                }
+
+            case "last-month":
+                {
+                    var first = new DateOnly(today.Year, today.Month, 1).AddMonths(-1);
+                    period = (first, first.AddMonths(1).AddDays(-1));
+                    return true;
+                }
+        }
+
+        var parts = text.Split("..");
+        if (parts.Length == 2
+            && DateOnly.TryParseExact(parts[0], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var from)
+            && DateOnly.TryParseExact(parts[1], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var to))
+        {
+            if (to < from)
+            {
+                period = default;
+                error = $"--period '{text}': TO is before FROM.";
+                return false;
+            }
+
+            period = (from, to);
+            return true;
+        }
+
+        period = default;
+        error = $"--period must be last-week, last-month or FROM..TO (yyyy-MM-dd..yyyy-MM-dd), not '{text}'.";
+        return false;
+    }
+}
