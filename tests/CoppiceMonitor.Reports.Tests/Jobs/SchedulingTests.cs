@@ -49,6 +49,36 @@ public sealed class SchedulingTests(PostgresCluster cluster) : IClassFixture<Pos
     }
 
     [Fact]
+    public async Task AddCoppiceScheduling_FiringMissedWhileDown_RunsOnceAtNextStart()
+    {
+        await using var db = await ReportFixture.CreateAsync(cluster);
+        await using var sink = await SmtpSink.StartNewAsync();
+        var london = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
+        var executions = new ConcurrentBag<string>();
+
+        // The only instance stores the schedule and stops before the firing is due.
+        var at = DateTimeOffset.UtcNow.AddSeconds(20);
+        var local = TimeZoneInfo.ConvertTime(at, london);
+        var cron = string.Create(CultureInfo.InvariantCulture, $"{local.Second} {local.Minute} {local.Hour} * * ?");
+        await (await StartNodeAsync(db, sink, "node-a", cron, executions)).DisposeAsync();
+        Assert.True(DateTimeOffset.UtcNow < at, "the first node took too long to start and stop; the firing was not missed");
+
+        // Down through the firing time and past the misfire threshold (1 s in this test).
+        var downFor = at - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(3);
+        await Task.Delay(downFor);
+        await using var restarted = await StartNodeAsync(db, sink, "node-b", cron, executions);
+
+        await sink.WaitForMessagesAsync(3, TimeSpan.FromSeconds(60));
+        await WaitAsync(() => !executions.IsEmpty, TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(3, sink.Count);
+        Assert.Equal(["node-b"], executions);
+        var expected = ReportPeriod.PreviousWeek(DateOnly.FromDateTime(local.DateTime));
+        Assert.Equal(3L, await db.ScalarAsync<long>(string.Create(CultureInfo.InvariantCulture,
+            $"SELECT count(*) FROM report_runs WHERE status = 'sent' AND period_start = '{expected.From:yyyy-MM-dd}'")));
+    }
+
+    [Fact]
     public void SchedulingOptionsValidator_BadCronAndZone_Fail()
     {
         var result = new SchedulingOptionsValidator().Validate(null, new SchedulingOptions { WeeklyLineManagerCron = "every monday", TimeZone = "Mars/Olympus" });
@@ -73,6 +103,7 @@ public sealed class SchedulingTests(PostgresCluster cluster) : IClassFixture<Pos
             ["Reports:Smtp:FromAddress"] = "reports@coppice.test",
             ["Scheduling:InstanceId"] = instanceId,
             ["Scheduling:ClusterCheckinInterval"] = "00:00:02",
+            ["Scheduling:MisfireThreshold"] = "00:00:01",
             ["Scheduling:WeeklyLineManagerCron"] = weeklyCron,
             ["Scheduling:MonthlyHeadteacherCron"] = Never,
             ["Scheduling:RetentionPurgeCron"] = Never,
