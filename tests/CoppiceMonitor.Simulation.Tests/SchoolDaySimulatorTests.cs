@@ -48,6 +48,30 @@ public sealed class SchoolDaySimulatorTests
     }
 
     [Fact]
+    public void Write_WinterDate_KeepsTheLocalSchoolDayInGmt()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "coppice-sim-gmt-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var summary = SchoolDaySimulator.Write(new SimulationOptions
+            {
+                Seed = 3, Staff = 8, Pupils = 0, Date = new DateOnly(2026, 11, 4), OutputPcap = Path.Combine(root, "day.pcap"),
+            });
+
+            // In November London is on GMT, so local and UTC clock times agree; in October (the fixture) they do not.
+            Assert.Equal(new DateOnly(2026, 11, 4), DateOnly.FromDateTime(summary.FirstPacketUtc));
+            Assert.InRange(TimeOnly.FromDateTime(summary.FirstPacketUtc), new TimeOnly(7, 0), new TimeOnly(8, 40));
+            Assert.InRange(TimeOnly.FromDateTime(summary.LastPacketUtc), new TimeOnly(15, 0), new TimeOnly(18, 30));
+            Assert.Equal(0, SimulationTruth.Load(summary.TruthPath).Devices.Count(d => d.Kind == "pupil"));
+            Assert.True(TimeOnly.FromDateTime(_day.Summary.FirstPacketUtc) < new TimeOnly(7, 40));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Write_TooFewStaff_ThrowsNamingTheSetting()
     {
         var error = Assert.Throws<ArgumentException>(() =>

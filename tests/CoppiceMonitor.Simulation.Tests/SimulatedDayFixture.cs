@@ -18,8 +18,8 @@ public sealed class SimulatedDayFixture : IDisposable
         Options = new SimulationOptions
         {
             Seed = 42,
-            Staff = 14,
-            Pupils = 30,
+            Staff = 12,
+            Pupils = 16,
             Date = new DateOnly(2026, 10, 14),
             OutputPcap = Path.Combine(Folder, "day.pcap"),
         };
