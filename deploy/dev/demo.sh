@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# CoppiceMonitor's main job on one machine, with nothing outside this repository:
+#   setup -> publish -> simulate a school day -> import its staff and devices -> replay it through the full
+#   pipeline into PostgreSQL (the embedded server unless COPPICE_ConnectionStrings__Coppice is set) ->
+#   send that week's reports to a local SMTP sink and the archive -> summary.
+# Usage: deploy/dev/demo.sh [--work DIR] [--seed N] [--staff N] [--pupils N] [--date yyyy-MM-dd]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work="$root/.coppice/demo"
+seed=7 staff=40 pupils=200 date=2026-10-14
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work) work=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --staff) staff=$2; shift 2 ;;
+    --pupils) pupils=$2; shift 2 ;;
+    --date) date=$2; shift 2 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+started=$(date +%s)
+step() { printf '\n== %s\n' "$*"; }
+
+step "setup"
+bash "$root/deploy/dev/setup.sh"
+
+step "build (dotnet publish -c Release)"
+bin="$work/bin"
+dotnet publish "$root/src/CoppiceMonitor.Service" -c Release -o "$bin" -nologo -v q
+exe="$bin/coppice-monitor"
+
+# A fresh day each run; the embedded database keeps its files but the demo starts it empty.
+rm -rf "$work/day" "$work/mail" "$work/reports" "$work/data"
+mkdir -p "$work/day" "$work/mail" "$work/data"
+export COPPICE_Service__DataFolder="$work/data"
+settings=(--config "$root/deploy/dev/demo-settings.json")
+if [ -n "${COPPICE_ConnectionStrings__Coppice:-}" ]; then
+  echo "demo: using the configured database (COPPICE_ConnectionStrings__Coppice)"
+else
+  echo "demo: using the embedded PostgreSQL server in $work/data/postgres"
+fi
+
+# Local SMTP sink: the product's hidden dev verb (SmtpServer package) writing one .eml file per message.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$exe" dev smtp-sink --port "$port" --out "$work/mail" > "$work/smtp-sink.log" 2>&1 &
+sink=$!
+trap 'kill $sink 2>/dev/null || true' EXIT
+
+step "simulate a school day ($date, $staff staff, $pupils pupil devices, seed $seed)"
+"$exe" simulate --out "$work/day/school-day.pcap" --seed "$seed" --staff "$staff" --pupils "$pupils" --date "$date"
+
+step "database and registry"
+"$exe" db migrate "${settings[@]}" 2>>"$work/demo.log"
+"$exe" staff import "$work/day/staff.csv" "${settings[@]}" 2>>"$work/demo.log"
+"$exe" devices import "$work/day/devices.csv" "${settings[@]}" 2>>"$work/demo.log"
+
+step "replay the day through capture decoding, visits and PostgreSQL ingest"
+"$exe" replay "$work/day/school-day.pcap" "${settings[@]}" | tee "$work/replay.txt"
+
+# Monday..Sunday of the simulated day's week.
+week_from=$(date -d "$date -$(( $(date -d "$date" +%u) - 1 )) days" +%F)
+week_to=$(date -d "$week_from +6 days" +%F)
+step "reports for $week_from..$week_to (SMTP sink on 127.0.0.1:$port, archive)"
+"$exe" report send --period "$week_from..$week_to" --out "$work/reports" "${settings[@]}" \
+  --set Reports:Smtp:Host=127.0.0.1 --set Reports:Smtp:Port="$port" --set Reports:Smtp:Security=None \
+  --set Reports:Smtp:FromAddress=coppice-monitor@coppice-primary.sch.uk 2>>"$work/demo.log" | tee "$work/report.txt"
+
+step "status"
+"$exe" status "${settings[@]}" 2>>"$work/demo.log" | sed -n '/== database/,$p'
+
+mails=$(find "$work/mail" -name '*.eml' | wc -l)
+html=$(find "$work/reports" "$work/data/reports" -name '*.html' 2>/dev/null | sort)
+step "summary ($(( $(date +%s) - started )) s)"
+grep -E '^(packets|observations|visits|channel_drops)' "$work/replay.txt" | sed 's/^/  /'
+echo "  emails received by the SMTP sink: $mails (in $work/mail)"
+echo "  HTML reports:"
+echo "$html" | sed 's/^/    /'
+echo "  open one with: xdg-open '$(echo "$html" | head -1)'"
+echo "  logs: $work/demo.log"
