@@ -9,6 +9,7 @@ using static CoppiceMonitor.Capture.Tests.Builders.Packets;
 namespace CoppiceMonitor.Capture.Tests;
 
 /// <summary>Hostile input: the decoder must never throw and its memory must stay bounded.</summary>
+[Collection(HeapMeasurement.Name)]
 public sealed class RobustnessTests(ITestOutputHelper output)
 {
     private static readonly DateTime T0 = new(2026, 9, 7, 8, 0, 0, DateTimeKind.Utc);

@@ -6,6 +6,7 @@ using static CoppiceMonitor.Capture.Tests.Builders.Packets;
 
 namespace CoppiceMonitor.Capture.Tests.Flows;
 
+[Collection(HeapMeasurement.Name)]
 public sealed class FlowTableTests
 {
     private static readonly DateTime T0 = new(2026, 9, 7, 10, 29, 30, DateTimeKind.Utc);

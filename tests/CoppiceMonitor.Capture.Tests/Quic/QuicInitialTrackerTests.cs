@@ -4,6 +4,7 @@ using CoppiceMonitor.Capture.Tls;
 
 namespace CoppiceMonitor.Capture.Tests.Quic;
 
+[Collection(TlsQuicRunsAlone.Name)]
 public sealed class QuicInitialTrackerTests
 {
     private static readonly DateTime Now = new(2026, 11, 25, 9, 0, 0, DateTimeKind.Utc);

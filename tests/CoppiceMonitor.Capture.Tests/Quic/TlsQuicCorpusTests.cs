@@ -10,6 +10,7 @@ namespace CoppiceMonitor.Capture.Tests.Quic;
 /// and compares the SNI sets with tshark's (the corpus JSON). The capture-core corpus test covers the whole decode
 /// path; this one pins the TLS/QUIC decoders so a mismatch is attributable.
 /// </summary>
+[Collection(TlsQuicRunsAlone.Name)]
 public sealed class TlsQuicCorpusTests(ITestOutputHelper output)
 {
     public static TheoryData<string> QuicAndMultiSegmentCaptures()
@@ -154,4 +155,14 @@ public sealed class TlsQuicCorpusTests(ITestOutputHelper output)
 
         return (tls, quic, gquic);
     }
+}
+
+/// <summary>
+/// The TLS/QUIC test classes run after the parallel ones, one at a time: their allocation-heavy loops (bit flips,
+/// mutated corpus payloads) otherwise show up in the process-wide heap measurement of the flow-table flood test.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TlsQuicRunsAlone
+{
+    public const string Name = "TLS/QUIC decoders (not parallel)";
 }

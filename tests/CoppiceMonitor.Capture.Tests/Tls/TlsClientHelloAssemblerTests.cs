@@ -1,7 +1,9 @@
+using CoppiceMonitor.Capture.Tests.Quic;
 using CoppiceMonitor.Capture.Tls;
 
 namespace CoppiceMonitor.Capture.Tests.Tls;
 
+[Collection(TlsQuicRunsAlone.Name)]
 public sealed class TlsClientHelloAssemblerTests
 {
     private const uint Isn = 0xfffff000;     // close to wrap-around, so sequence arithmetic is exercised

@@ -3,6 +3,7 @@ using CoppiceMonitor.Capture.Tls;
 
 namespace CoppiceMonitor.Capture.Tests.Tls;
 
+[Collection(TlsQuicRunsAlone.Name)]
 public sealed class TlsClientHelloParserTests
 {
     /// <summary>
