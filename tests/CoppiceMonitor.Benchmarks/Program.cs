@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "read" => DecodeBenchmark.ReadOnly(args[1..]),
     "tlsquic" => TlsQuicBenchmarks.Run(args[1..]),
     "visits" => VisitsBenchmarks.Run(args[1..]),
+    "storage" => StorageBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 

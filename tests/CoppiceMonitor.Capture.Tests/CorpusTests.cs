@@ -18,13 +18,6 @@ public sealed partial class CorpusTests(ITestOutputHelper output)
     /// <summary>Per file and field: names tshark reports that we do not (Missing) and names only we report (Extra).</summary>
     private static readonly Dictionary<(string File, string Field), (string[] Missing, string[] Extra, string Reason)> KnownDifferences = new()
     {
-        [("tls_invalid_reads.pcap", "tls_sni")] = (
-            ["e.crashlytics.com"],
-            [],
-            "tshark is right that the name is on the wire: frame 12 (inside GTP-U, which we open) is a ClientHello whose " +
-            "extension block does not add up (tshark itself marks it [Malformed Packet]) but whose server_name extension " +
-            "comes first and is intact. TlsClientHelloParser (capture-tlsquic) rejects a hello that fails its length checks " +
-            "rather than report a name from a damaged message; nDPI does the same. Accepted: a damaged hello is not a visit."),
         [("fuzz-2006-06-26-2594.pcap", "dhcp")] = (
             ["00:e0:ed:01:6e:bd|d002465|192.168.1.2"],
             ["df:e0:ed:01:6e:bd|d002465|192.168.1.2"],

@@ -317,6 +317,10 @@ public sealed class SchoolDaySimulatorTests
         }
 
         Assert.Contains(Truth.Devices, d => !d.Registered);
+
+        // Attribution depends on MACs and addresses being unique across the whole network.
+        Assert.Equal(Truth.Devices.Count, Truth.Devices.Select(d => d.Mac).Distinct().Count());
+        Assert.Equal(Truth.Devices.Count, Truth.Devices.Select(d => d.Ip).Distinct().Count());
     }
 
     // ------------------------------------------------------------------ helpers

@@ -1,4 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
+using CoppiceMonitor.Reports;
+using CoppiceMonitor.Service.Cli;
+using CoppiceMonitor.Service.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CoppiceMonitor.Service.Verbs;
 
@@ -14,26 +19,55 @@ public static class ReportVerbs
     public static Command Create()
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "Render the reports but do not send or record them." };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Also write the rendered reports (HTML, text, CSV) to this folder." };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Also write the rendered reports (HTML, text, CSV, chart) to this folder." };
         Period.Validators.Add(r =>
         {
             var value = r.GetValueOrDefault<string>();
-            if (value is not null && !ReportPeriod.TryParse(value, DateOnly.FromDateTime(DateTime.UnixEpoch), out _, out var error))
+            if (value is not null && !PeriodArgument.TryParse(value, DateOnly.FromDateTime(DateTime.UnixEpoch), out _, out var error))
             {
                 r.AddError(error);
             }
         });
-        var send = new Command("send", "Build the reports for a period and send them to each line manager (and the archive folder).")
+        var send = new Command("send", "Build the reports for a period and send them to each line manager and the headteacher (and the archive folder).")
         {
             Period, dryRun, output,
         };
-        send.SetAction((parse, ct) => Pending.Run("report send", "reports"));
-        return new Command("report", "Line-manager reports.") { send };
+        send.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, async (db, token) =>
+        {
+            var calendar = db.Services.GetRequiredService<VisitPipelineFactory>().CreateCalendar();
+            var today = calendar.LocalDate(db.Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime);
+            PeriodArgument.TryParse(parse.GetRequiredValue(Period), today, out var range, out _);
+            var period = new Reports.ReportPeriod(range.From, range.To);
+            var request = new ReportRunRequest(parse.GetValue(dryRun), parse.GetValue(output)?.FullName);
+            var runner = db.Services.GetRequiredService<ReportRunner>();
+            var results = new List<ReportDeliveryResult>();
+            results.AddRange(await runner.RunLineManagerReportsAsync(period, request, token).ConfigureAwait(false));
+            results.AddRange(await runner.RunHeadteacherReportsAsync(period, request, token).ConfigureAwait(false));
+            await db.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"report send {range.From:yyyy-MM-dd}..{range.To:yyyy-MM-dd}: {results.Count} report(s)")).ConfigureAwait(false);
+            foreach (var r in results)
+            {
+                await db.Output.WriteLineAsync($"  {r.Kind,-12} {r.RecipientEmail,-45} {r.Outcome}{(r.Error is null ? "" : ": " + r.Error)}").ConfigureAwait(false);
+            }
+
+            var archive = results.Select(r => r.ArchiveFolder).FirstOrDefault(f => f is not null);
+            if (archive is not null)
+            {
+                await db.Output.WriteLineAsync($"  archive: {Path.GetDirectoryName(archive)}").ConfigureAwait(false);
+            }
+
+            if (request.OutputFolder is not null)
+            {
+                await db.Output.WriteLineAsync($"  rendered copies: {request.OutputFolder}").ConfigureAwait(false);
+            }
+
+            return results.Any(r => r.Outcome == ReportDeliveryOutcome.Failed) ? ExitCodes.RuntimeFailure : ExitCodes.Success;
+        }, ct, b => b.Services.AddCoppiceReporting(b.Configuration)));
+        return new Command("report", "Line-manager and headteacher reports.") { send };
     }
 }
 
 /// <summary>Parses --period; relative periods resolve against the school's local "today".</summary>
-public static class ReportPeriod
+public static class PeriodArgument
 {
     public static bool TryParse(string text, DateOnly today, out (DateOnly From, DateOnly To) period, out string error)
     {

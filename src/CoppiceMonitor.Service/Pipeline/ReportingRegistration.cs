@@ -1,0 +1,33 @@
+using CoppiceMonitor.Reports;
+using CoppiceMonitor.Reports.Data;
+using CoppiceMonitor.Service.Database;
+using CoppiceMonitor.Service.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CoppiceMonitor.Service.Pipeline;
+
+public static class ReportingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Reports (building, rendering, SMTP delivery, archive) on the same database as everything else: the embedded
+    /// server's connection string is only known once it runs, so the report database resolves through
+    /// <see cref="CoppiceDatabase"/>. A relative Reports:ArchiveFolder is under the data folder.
+    /// </summary>
+    public static IServiceCollection AddCoppiceReporting(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddCoppiceDatabase();
+        services.AddSingleton(sp => new ReportDatabase(
+            sp.GetRequiredService<CoppiceDatabase>().GetConnectionStringAsync(CancellationToken.None).GetAwaiter().GetResult()));
+        services.AddCoppiceReports(configuration);
+        services.AddOptions<ReportOptions>().PostConfigure<IOptions<ServiceOptions>>((reports, service) =>
+        {
+            if (!Path.IsPathFullyQualified(reports.ArchiveFolder))
+            {
+                reports.ArchiveFolder = Path.Combine(service.Value.DataFolder, reports.ArchiveFolder);
+            }
+        });
+        return services;
+    }
+}
