@@ -1,4 +1,5 @@
 using CoppiceMonitor.Storage;
+using CoppiceMonitor.Storage.Retention;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
@@ -6,35 +7,30 @@ using Quartz;
 namespace CoppiceMonitor.Reports.Jobs;
 
 /// <summary>
-/// The retention purge the daily job runs. Storage's RetentionPurger does the work; the Service registers an
-/// implementation calling it (it is kept behind this seam so the schedule does not depend on purge internals).
+/// Daily retention purge (policy 10.4) by Storage's <see cref="RetentionPurger"/>, which drops or deletes what is
+/// past each school's window, keeps what investigations hold, and writes the audit row.
 /// </summary>
-public interface IRetentionPurge
-{
-    /// <summary>Purges what the retention settings allow and returns a one-line summary for the log.</summary>
-    Task<string> PurgeAsync(CancellationToken cancellationToken);
-}
-
-/// <summary>Daily retention purge (policy 10.4).</summary>
 [DisallowConcurrentExecution]
 public sealed class RetentionPurgeJob(IServiceProvider services, ILogger<RetentionPurgeJob> logger) : IJob
 {
+    public const string Actor = "scheduler";
+
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
 
         // Resolved here, not injected, so a host that forgot the registration still schedules everything else and
         // says loudly every night that nothing is being purged.
-        if (services.GetService(typeof(IRetentionPurge)) is not IRetentionPurge purge)
+        if (services.GetService(typeof(RetentionPurger)) is not RetentionPurger purger)
         {
             Log.RetentionPurgeMissing(logger);
             return;
         }
 
         Log.JobStarted(logger, nameof(RetentionPurgeJob), "retention window");
-        var summary = await purge.PurgeAsync(cancellationToken).ConfigureAwait(false);
-        context.Result = summary;
-        Log.JobFinished(logger, nameof(RetentionPurgeJob), summary);
+        var result = await purger.PurgeAsync(dryRun: false, actor: Actor, cancellationToken).ConfigureAwait(false);
+        context.Result = result;
+        Log.JobFinished(logger, nameof(RetentionPurgeJob), $"{result.TotalDeleted} rows deleted, {result.PartitionsDropped} partitions dropped, audit event {result.AuditEventId}");
     }
 }
 

@@ -22,7 +22,14 @@ public static class SchedulingServiceCollectionExtensions
     /// A firing missed while every instance was down runs once when the first one starts (misfire: fire once now).
     /// Also registers the reports (<see cref="ReportsServiceCollectionExtensions.AddCoppiceReports"/>).
     /// </summary>
-    public static IServiceCollection AddCoppiceScheduling(this IServiceCollection services, IConfiguration configuration, string? connectionString = null)
+    public static IServiceCollection AddCoppiceScheduling(this IServiceCollection services, IConfiguration configuration, string? connectionString = null) =>
+        services.AddCoppiceScheduling(configuration, connectionString is null ? null : _ => connectionString);
+
+    /// <summary>
+    /// As above, with the connection string from a factory run when the database is first needed; Quartz takes its
+    /// connections from the same pooled data source as the reports.
+    /// </summary>
+    public static IServiceCollection AddCoppiceScheduling(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, string>? connectionString)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -42,8 +49,6 @@ public static class SchedulingServiceCollectionExtensions
             return services;
         }
 
-        var database = connectionString ?? configuration.GetConnectionString(ReportsServiceCollectionExtensions.ConnectionStringName)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{ReportsServiceCollectionExtensions.ConnectionStringName} is not set.");
         var zone = TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone);
 
         // Replacing the declared triggers at every start keeps configuration changes effective; taking over the
@@ -70,7 +75,7 @@ public static class SchedulingServiceCollectionExtensions
                 store.UsePostgres(ds =>
                 {
                     ds.Provider = DataSourceOptions.Providers.Npgsql;
-                    ds.ConnectionString = database;
+                    ds.DataSourceFactory = sp => sp.GetRequiredService<Data.ReportDatabase>().DataSource;
                 });
                 store.UseClustering(c => c.CheckinInterval = schedule.ClusterCheckinInterval);
                 store.UseSystemTextJsonSerializer();
