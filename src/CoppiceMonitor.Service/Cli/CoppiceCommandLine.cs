@@ -115,6 +115,7 @@ public static class CoppiceCommandLine
         switch (ex)
         {
             case ConfigurationErrorException or OptionsValidationException:
+            case InvalidOperationException when ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal):
                 await Console.Error.WriteLineAsync($"coppice-monitor: configuration error: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.BadConfiguration;
             case UsageException or ArgumentException:
