@@ -80,8 +80,7 @@ done
 port=$(sed -n 4p "$work/data/postgres/pgdata/postmaster.pid")
 export PGPASSWORD=$(cat "$work/data/postgres/password")
 kill -TERM "$svc"; wait "$svc" || true; svc=
-# The service stopped its embedded server on the way out; start it once more read-only to count.
-ip netns exec "$ns" "$exe" status --set Service:DataFolder="$work/data" --config "$root/deploy/dev/demo-settings.json" >/dev/null 2>&1 || true
+# The service stopped its embedded server on the way out; start it once more to count.
 ip netns exec "$ns" runuser -u postgres -- "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl" \
   -D "$work/data/postgres/pgdata" -l "$work/data/postgres/server.log" -w \
   -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$work/data/postgres/run'" start >/dev/null
