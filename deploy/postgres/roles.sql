@@ -48,9 +48,15 @@ GRANT USAGE ON SEQUENCE report_runs_id_seq TO coppice_reporting;
 -- Reading visit-level detail for an investigation is audited by the application; reporting may append audit rows.
 GRANT INSERT ON audit_events TO coppice_reporting;
 GRANT USAGE ON SEQUENCE audit_events_id_seq TO coppice_reporting;
-GRANT SELECT, INSERT, UPDATE, DELETE ON qrtz_job_details, qrtz_triggers, qrtz_simple_triggers,
-      qrtz_simprop_triggers, qrtz_cron_triggers, qrtz_blob_triggers, qrtz_calendars, qrtz_paused_trigger_grps,
-      qrtz_fired_triggers, qrtz_scheduler_state, qrtz_locks TO coppice_reporting;
+-- The scheduler's tables come from Quartz's own script (their set changes between Quartz versions): grant on all.
+DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'qrtz\_%' LOOP
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO coppice_reporting', t);
+  END LOOP;
+END
+$$;
 
 -- Admin: everything except changing audit rows (the trigger also stops the owner).
 GRANT ALL ON ALL TABLES IN SCHEMA public TO coppice_admin;

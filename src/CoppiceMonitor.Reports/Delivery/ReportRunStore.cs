@@ -49,7 +49,6 @@ public sealed record ReportClaim(bool Claimed, long Id, string MessageId, int At
 /// </summary>
 public sealed class ReportRunStore(ReportDatabase database, TimeProvider timeProvider)
 {
-    private volatile bool _schemaReady;
 
     public static string RunKey(ReportKind kind, string schoolId, ReportPeriod period, string? recipientStaffId, string recipientEmail) =>
         string.Create(
@@ -69,7 +68,6 @@ public sealed class ReportRunStore(ReportDatabase database, TimeProvider timePro
     public async Task<ReportClaim> TryClaimAsync(RenderedReport report, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var runKey = RunKey(report.Kind, report.SchoolId, report.Period, report.RecipientStaffId, report.RecipientEmail);
         await using var command = database.DataSource.CreateCommand("""
@@ -159,25 +157,6 @@ public sealed class ReportRunStore(ReportDatabase database, TimeProvider timePro
     public Task<IReadOnlyList<ReportRunRecord>> GetFailedAsync(CancellationToken cancellationToken) =>
         QueryAsync("WHERE status = 'failed'", _ => { }, 1000, cancellationToken);
 
-    /// <summary>
-    /// report_runs as created by Storage's first migration lacks the Message-Id and the claim lease; add them if
-    /// missing (idempotent). To be folded into a Storage migration.
-    /// </summary>
-    public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        // Idempotent DDL: concurrent callers queue on the table lock and the later ones change nothing.
-        await using var command = database.DataSource.CreateCommand("""
-            ALTER TABLE report_runs ADD COLUMN IF NOT EXISTS message_id text NULL;
-            ALTER TABLE report_runs ADD COLUMN IF NOT EXISTS lease_until timestamptz NULL;
-            """);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        _schemaReady = true;
-    }
 
     public static string KindName(ReportKind kind) => kind switch
     {
@@ -192,7 +171,6 @@ public sealed class ReportRunStore(ReportDatabase database, TimeProvider timePro
         int limit,
         CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         await using var command = database.DataSource.CreateCommand($"""
             SELECT run_key, school_id, kind, period_start, period_end, recipient_staff_id, recipient_email, status, attempts,
                    error, message_id, created_utc, completed_utc

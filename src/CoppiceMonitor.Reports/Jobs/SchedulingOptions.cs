@@ -54,15 +54,15 @@ public sealed class SchedulingOptions
     public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Prefix of Quartz's tables. Quartz 4.7 owns their layout (it adds columns release by release), so by default
-    /// it creates its own "quartz_" tables on first start rather than using tables another migration made.
+    /// Prefix of Quartz's tables. Storage's migration creates them from the script embedded in the Quartz assembly
+    /// we run, with the prefix "qrtz_", so the layout always matches this Quartz version.
     /// </summary>
     [Required]
     [RegularExpression("^[A-Za-z_][A-Za-z0-9_]*$")]
-    public string TablePrefix { get; set; } = "quartz_";
+    public string TablePrefix { get; set; } = "qrtz_";
 
-    /// <summary>Let Quartz create missing tables at start (needs CREATE on the schema); false: only validate them.</summary>
-    public bool ProvisionSchema { get; set; } = true;
+    /// <summary>Let Quartz create missing tables at start (needs CREATE on the schema); false (default): only validate the migration's tables.</summary>
+    public bool ProvisionSchema { get; set; }
 
     /// <summary>Jobs run at once per instance.</summary>
     [Range(1, 10)]

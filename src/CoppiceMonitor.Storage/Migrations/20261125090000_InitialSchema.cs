@@ -228,7 +228,11 @@ public sealed class InitialSchema : Migration
                 subject            text NULL,
                 html_body          text NULL,
                 text_body          text NULL,
-                csv                text NULL
+                csv                text NULL,
+                -- The SMTP Message-Id of a sent report, and how long a run's claim on it lasts (another instance
+                -- takes over a report left 'sending' after the lease).
+                message_id         text NULL,
+                lease_until        timestamptz NULL
             );
             CREATE INDEX ix_report_runs_created ON report_runs (created_utc);
 
