@@ -53,7 +53,24 @@ public sealed class QuartzJobStore : Migration
         using var reader = new StreamReader(stream);
         var script = reader.ReadToEnd().Replace("{0}", TablePrefix, StringComparison.Ordinal)
             .Replace("{1}", TablePrefix, StringComparison.Ordinal);
-        return script.Split("--;;", StringSplitOptions.RemoveEmptyEntries)
+        var lines = script.ReplaceLineEndings("\n").Split('\n');
+        var statements = new List<string>();
+        var current = new List<string>();
+        foreach (var line in lines.Append("--;;"))
+        {
+            // Only a line that is exactly '--;;' separates statements; the header mentions the marker in prose.
+            if (line.Trim() == "--;;")
+            {
+                statements.Add(string.Join('\n', current));
+                current.Clear();
+            }
+            else
+            {
+                current.Add(line);
+            }
+        }
+
+        return statements
             .Where(s => s.Split('\n').Any(line => line.Trim().Length > 0 && !line.TrimStart().StartsWith("--", StringComparison.Ordinal)))
             .ToArray();
     }
