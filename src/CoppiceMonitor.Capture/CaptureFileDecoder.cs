@@ -22,9 +22,9 @@ public static class CaptureFileDecoder
         var decoder = new PacketDecoder(sink, options ?? new CaptureOptions());
         foreach (var path in paths)
         {
-            using var reader = CaptureFileReader.Open(path);
             try
             {
+                using var reader = CaptureFileReader.Open(path);
                 reader.Run(decoder, cancellationToken);
             }
             catch (CaptureFileFormatException ex) when (onFileError is not null)

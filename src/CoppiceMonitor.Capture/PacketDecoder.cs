@@ -557,6 +557,10 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
         {
             DecodeCapwapData(ref p, payload);
         }
+        else if (destinationPort == 2152 && sourcePort == 2152)
+        {
+            DecodeGtpUser(ref p, payload);
+        }
         else if ((destinationPort == 3544 || sourcePort == 3544) && LooksLikeTeredo(payload))
         {
             DecodeTeredo(ref p, payload);
@@ -662,6 +666,46 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
         p.SourceMac = MacAddress.FromSpan(frame.Slice(toDs ? 10 : 16, 6));
         p.DestinationMac = MacAddress.FromSpan(frame.Slice(toDs ? 16 : 4, 6));
         DecodeEtherType(ref p, BinaryPrimitives.ReadUInt16BigEndian(frame[(length + 6)..]), frame[(length + 8)..]);
+    }
+
+    private void DecodeGtpUser(ref PacketInfo p, ReadOnlySpan<byte> payload)
+    {
+        // GTPv1-U (3GPP TS 29.281): flags(1: version 1, PT, E S PN) type(1, 255 = G-PDU) length(2) TEID(4);
+        // if any of E/S/PN: sequence(2) N-PDU(1) next extension type(1), then extensions (length in 4-byte units).
+        if (payload.Length < 8 || (payload[0] >> 5) != 1 || payload[1] != 0xff)
+        {
+            return;
+        }
+
+        var offset = 8;
+        if ((payload[0] & 0x07) != 0)
+        {
+            if (payload.Length < 12)
+            {
+                _counters.CountMalformed(MalformedKind.Tunnel);
+                return;
+            }
+
+            var nextType = payload[11];
+            offset = 12;
+            for (var i = 0; nextType != 0 && i < 8; i++)
+            {
+                if (offset >= payload.Length || payload[offset] == 0 || offset + (payload[offset] * 4) > payload.Length)
+                {
+                    _counters.CountMalformed(MalformedKind.Tunnel);
+                    return;
+                }
+
+                var length = payload[offset] * 4;
+                nextType = payload[offset + length - 1];
+                offset += length;
+            }
+        }
+
+        if (EnterTunnel(ref p))
+        {
+            DecodeIpByVersion(ref p, payload[offset..]);
+        }
     }
 
     private static bool LooksLikeTeredo(ReadOnlySpan<byte> payload) =>
@@ -939,7 +983,13 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
                     return;
                 }
 
-                // A question cut short after its name still names what was asked.
+                // QTYPE and QCLASS must follow: a question cut short is damage, not a lookup.
+                if (offset + 4 > message.Length)
+                {
+                    _counters.CountMalformed(MalformedKind.Dns);
+                    return;
+                }
+
                 offset += 4;
                 if (length == 0)
                 {
@@ -948,10 +998,6 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
 
                 var name = new string(text[..length]);
                 Emit(ref p, local ? ObservationKind.Mdns : ObservationKind.DnsQuery, new IPAddress(p.SourceAddress), p.SourceMac, new IPAddress(p.DestinationAddress), destinationPort, transport, name, null);
-                if (offset > message.Length)
-                {
-                    return;
-                }
             }
 
             return;
@@ -1087,6 +1133,11 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
         if (status != ParseStatus.Success)
         {
             return;
+        }
+
+        if (message.Truncated)
+        {
+            _counters.CountMalformed(MalformedKind.Dhcp);
         }
 
         var hostname = HostnameText(message.Hostname);

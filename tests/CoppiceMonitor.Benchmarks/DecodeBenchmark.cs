@@ -29,7 +29,7 @@ internal static class DecodeBenchmark
 
         using var formatter = args.Contains("--jsonl") ? new ObservationFormatter(Console.Out) : null;
         var sink = new CollectingSink(namesPath is not null, formatter);
-        var bytes = files.Sum(f => new FileInfo(f).Length);
+        var bytes = files.Sum(f => new FileInfo(f).ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target.Length : new FileInfo(f).Length);
         var stopwatch = Stopwatch.StartNew();
         var counters = CaptureFileDecoder.DecodeFiles(files, sink, new CaptureOptions(), ex => Console.Error.WriteLine(ex.Message));
         stopwatch.Stop();
@@ -50,30 +50,74 @@ internal static class DecodeBenchmark
         return 0;
     }
 
+    /// <summary>`read FILE...`: the file reader alone (no decoding), the floor for `decode`.</summary>
+    public static int ReadOnly(string[] files)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        long frames = 0;
+        long bytes = 0;
+        foreach (var file in files)
+        {
+            using var reader = CaptureFileReader.Open(file);
+            while (reader.TryReadNext(out _, out _, out var frame))
+            {
+                frames++;
+                bytes += frame.Length;
+            }
+        }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read {frames} frames, {bytes} bytes in {stopwatch.Elapsed.TotalSeconds:F3} s"));
+        return 0;
+    }
+
+    /// <summary>Counts names per kind (a DNS query per query message, an SNI per connection) and DHCP per client MAC.</summary>
     private sealed class CollectingSink(bool collect, ObservationFormatter? formatter) : IObservationSink
     {
-        private readonly SortedSet<string> _dns = new(StringComparer.Ordinal);
-        private readonly SortedSet<string> _tls = new(StringComparer.Ordinal);
-        private readonly SortedSet<string> _quic = new(StringComparer.Ordinal);
-        private readonly SortedSet<string> _dhcp = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, int> _dns = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, int> _tls = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, int> _quic = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, DhcpClient> _dhcp = new(StringComparer.Ordinal);
 
         public void Write(in Observation observation)
         {
             formatter?.Write(observation);
-            if (!collect || observation.Name is null)
+            if (!collect)
             {
                 return;
             }
 
-            var set = observation.Kind switch
+            if (observation.Detail is DhcpDetail dhcp)
+            {
+                var mac = observation.ClientMac.ToString();
+                if (!_dhcp.TryGetValue(mac, out var client))
+                {
+                    _dhcp[mac] = client = new DhcpClient();
+                }
+
+                client.Hostname = observation.Name ?? client.Hostname;
+                if (dhcp.MessageType == DhcpMessageType.Ack)
+                {
+                    client.Assigned = dhcp.AssignedAddress?.ToString();
+                }
+                else if (dhcp.RequestedAddress is not null && dhcp.MessageType is DhcpMessageType.Discover or DhcpMessageType.Request)
+                {
+                    client.Requested.Add(dhcp.RequestedAddress.ToString());
+                }
+
+                return;
+            }
+
+            var counts = observation.Kind switch
             {
                 ObservationKind.DnsQuery => _dns,
                 ObservationKind.TlsClientHello => _tls,
                 ObservationKind.QuicInitial => _quic,
-                ObservationKind.DhcpLease => _dhcp,
                 _ => null,
             };
-            set?.Add(observation.Name);
+            if (counts is not null && observation.Name is not null)
+            {
+                counts[observation.Name] = counts.GetValueOrDefault(observation.Name) + 1;
+            }
         }
 
         public void WriteNames(string path)
@@ -84,19 +128,44 @@ internal static class DecodeBenchmark
             Write(json, "dns_queries", _dns);
             Write(json, "tls_sni", _tls);
             Write(json, "quic_sni", _quic);
-            Write(json, "dhcp_hostnames", _dhcp);
+            json.WriteStartObject("dhcp");
+            foreach (var (mac, client) in _dhcp)
+            {
+                json.WriteStartObject(mac);
+                json.WriteString("hostname", client.Hostname);
+                json.WriteString("assigned", client.Assigned);
+                json.WriteStartArray("requested");
+                foreach (var ip in client.Requested.Order(StringComparer.Ordinal))
+                {
+                    json.WriteStringValue(ip);
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
             json.WriteEndObject();
         }
 
-        private static void Write(System.Text.Json.Utf8JsonWriter json, string name, SortedSet<string> values)
+        private static void Write(System.Text.Json.Utf8JsonWriter json, string name, SortedDictionary<string, int> counts)
         {
-            json.WriteStartArray(name);
-            foreach (var v in values)
+            json.WriteStartObject(name);
+            foreach (var (key, count) in counts)
             {
-                json.WriteStringValue(v);
+                json.WriteNumber(key, count);
             }
 
-            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        private sealed class DhcpClient
+        {
+            public string? Hostname { get; set; }
+
+            public string? Assigned { get; set; }
+
+            public HashSet<string> Requested { get; } = new(StringComparer.Ordinal);
         }
     }
 }

@@ -4,11 +4,13 @@ using CoppiceMonitor.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "decode" => DecodeBenchmark.Run(args[1..]),
+    "read" => DecodeBenchmark.ReadOnly(args[1..]),
+    "tlsquic" => TlsQuicBenchmarks.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: CoppiceMonitor.Benchmarks decode FILE... [--names OUT.json] [--jsonl]");
+    Console.Error.WriteLine("usage: CoppiceMonitor.Benchmarks decode FILE... [--names OUT.json] [--jsonl] | read FILE... | tlsquic [BenchmarkDotNet args]");
     return 2;
 }

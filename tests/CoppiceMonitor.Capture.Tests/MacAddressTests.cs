@@ -1,4 +1,5 @@
 using CoppiceMonitor.Capture;
+using Xunit;
 
 namespace CoppiceMonitor.Capture.Tests;
 

@@ -14,6 +14,9 @@ internal ref struct DhcpMessage
     public uint RequestedAddress;
     public uint LeaseSeconds;
     public ReadOnlySpan<byte> Hostname;
+
+    /// <summary>An option ran past the end of the packet; the options before it are kept (as tshark does).</summary>
+    public bool Truncated;
 }
 
 /// <summary>
@@ -61,7 +64,8 @@ internal static class DhcpParser
 
             if (!reader.TryReadByte(out var length) || !reader.TryReadBytes(length, out var value))
             {
-                return ParseStatus.Malformed;
+                message.Truncated = true;
+                break;
             }
 
             switch (code)

@@ -16,6 +16,12 @@ internal sealed class QuicInitialKeys : IDisposable
 
     private readonly AesGcm _aead;
     private readonly Aes _headerProtection;
+
+    // One ECB encryptor kept for the life of the keys: the span one-shot EncryptEcb sets up a native cipher context
+    // per call, which cost as much as the whole AES-GCM payload decryption.
+    private readonly ICryptoTransform _headerProtectionEncryptor;
+    private readonly byte[] _sample = new byte[SampleLength];
+    private readonly byte[] _mask = new byte[SampleLength];
     private readonly byte[] _iv;
 
     private QuicInitialKeys(ReadOnlySpan<byte> key, byte[] iv, ReadOnlySpan<byte> hpKey)
@@ -23,6 +29,9 @@ internal sealed class QuicInitialKeys : IDisposable
         _aead = new AesGcm(key, TagLength);
         _headerProtection = Aes.Create();
         _headerProtection.Key = hpKey.ToArray();
+        _headerProtection.Mode = CipherMode.ECB;
+        _headerProtection.Padding = PaddingMode.None;
+        _headerProtectionEncryptor = _headerProtection.CreateEncryptor();
         _iv = iv;
     }
 
@@ -82,8 +91,12 @@ internal sealed class QuicInitialKeys : IDisposable
     }
 
     /// <summary>RFC 9001 5.4.3: mask = AES-ECB(hp_key, sample).</summary>
-    public void HeaderProtectionMask(ReadOnlySpan<byte> sample, Span<byte> mask) =>
-        _headerProtection.EncryptEcb(sample, mask, PaddingMode.None);
+    public void HeaderProtectionMask(ReadOnlySpan<byte> sample, Span<byte> mask)
+    {
+        sample[..SampleLength].CopyTo(_sample);
+        _headerProtectionEncryptor.TransformBlock(_sample, 0, SampleLength, _mask, 0);
+        _mask.CopyTo(mask);
+    }
 
     /// <summary>
     /// RFC 9001 5.3: nonce = iv XOR packet number (left-padded). False when the tag does not verify (wrong keys:
@@ -119,6 +132,7 @@ internal sealed class QuicInitialKeys : IDisposable
     public void Dispose()
     {
         _aead.Dispose();
+        _headerProtectionEncryptor.Dispose();
         _headerProtection.Dispose();
     }
 }

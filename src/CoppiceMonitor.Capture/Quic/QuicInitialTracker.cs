@@ -282,7 +282,15 @@ public sealed class QuicInitialTracker
         var reader = new SpanReader(payload);
         while (reader.Remaining > 0 && reader.TryReadQuicVarInt(out var type))
         {
-            if (type == 0x00 || type == (googleFraming ? 0x07UL : 0x01UL))
+            if (type == 0x00)
+            {
+                // Clients pad Initials to 1200 bytes: skip the run of PADDING in one vectorised search.
+                var run = reader.RemainingSpan.IndexOfAnyExcept((byte)0);
+                _ = reader.TrySkip(run < 0 ? reader.Remaining : run);
+                continue;
+            }
+
+            if (type == (googleFraming ? 0x07UL : 0x01UL))
             {
                 continue;
             }

@@ -19,7 +19,7 @@ public sealed class TlsClientHelloAssembler
     /// <summary>Per-direction reassembly bound (DESIGN.md: 16 KiB of reassembly per flow).</summary>
     public const int MaxStreamBytes = 16 * 1024;
 
-    private const int MaxEarlySegments = 8;
+    private const int MaxEarlySegments = 64;
 
     // Offsets relative to the stream start; the signed sequence distance handles wrap-around.
     private readonly ReassemblyBuffer _stream = new(MaxStreamBytes);

@@ -322,34 +322,30 @@ public static class TlsClientHelloParser
                     || !extensionReader.TryReadUInt16BigEndian(out var length)
                     || !extensionReader.TryReadBytes(length, out var data))
                 {
-                    return ParseStatus.Malformed;
+                    // An extension overrunning the block: keep a server_name read before the break (tshark does,
+                    // see the corpus file tls_invalid_reads.pcap); with nothing read it is simply Malformed.
+                    if (hostName.IsEmpty)
+                    {
+                        return ParseStatus.Malformed;
+                    }
+
+                    break;
                 }
 
+                // A broken extension body loses only that extension (tshark still shows the SNI when, say, the
+                // ALPN list is garbage); a broken extension *framing* above is Malformed.
                 switch (type)
                 {
                     case ExtensionServerName when hostName.IsEmpty:
-                        if (!TryReadHostName(data, out hostName))
-                        {
-                            return ParseStatus.Malformed;
-                        }
-
+                        _ = TryReadHostName(data, out hostName);
                         break;
                     case ExtensionAlpn when alpnList.IsEmpty:
-                        if (!TryReadAlpnList(data, out alpnList))
-                        {
-                            return ParseStatus.Malformed;
-                        }
-
+                        _ = TryReadAlpnList(data, out alpnList);
                         break;
                     case ExtensionSupportedVersions when !seenSupportedVersions:
-                        if (!TryReadHighestVersion(data, out var offered))
+                        if (TryReadHighestVersion(data, out var offered) && offered != 0)
                         {
-                            return ParseStatus.Malformed;
-                        }
-
-                        seenSupportedVersions = true;
-                        if (offered != 0)
-                        {
+                            seenSupportedVersions = true;
                             highest = offered;
                         }
 
@@ -411,6 +407,7 @@ public static class TlsClientHelloParser
             {
                 if (name.IsEmpty || name.Length > MaxHostNameLength + 1)
                 {
+                    hostName = default;
                     return false;
                 }
 
