@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(4009, LogLevel.Debug, "Report for {Recipient} rendered: {HtmlBytes} bytes of HTML, {CsvRows} CSV rows")]
     public static partial void ReportRendered(ILogger logger, string recipient, int htmlBytes, int csvRows);
+
+    [LoggerMessage(4010, LogLevel.Error, "Retention purge is scheduled but RetentionPurger is not registered: nothing was purged (policy 10.4)")]
+    public static partial void RetentionPurgeMissing(ILogger logger);
 }

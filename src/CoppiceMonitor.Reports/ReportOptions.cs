@@ -47,7 +47,6 @@ public sealed class ReportOptions
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Headteacher summary recipient; empty: the staff member with the Headteacher role.</summary>
-    [EmailAddress]
     public string? HeadteacherEmail { get; set; }
 
     public string? HeadteacherName { get; set; }
@@ -85,7 +84,7 @@ public sealed class SmtpOptions
     [Required]
     public string PasswordEnvironmentVariable { get; set; } = "COPPICE_SMTP_PASSWORD";
 
-    [EmailAddress]
+    /// <summary>Sender address; required for SMTP delivery (checked by <see cref="ReportOptionsValidator"/>).</summary>
     public string FromAddress { get; set; } = "";
 
     public string FromName { get; set; } = "CoppiceMonitor";
@@ -112,6 +111,10 @@ public sealed class ReportOptionsValidator(IOptions<SmtpOptions> smtp) : IValida
             {
                 failures.Add($"{SmtpOptions.SectionName}:FromAddress is required when {ReportOptions.SectionName}:Delivery is Smtp.");
             }
+            else if (!IsAddress(smtp.Value.FromAddress))
+            {
+                failures.Add($"{SmtpOptions.SectionName}:FromAddress '{smtp.Value.FromAddress}' is not an email address.");
+            }
         }
 
         if (options.Categories.Any(string.IsNullOrWhiteSpace))
@@ -129,11 +132,22 @@ public sealed class ReportOptionsValidator(IOptions<SmtpOptions> smtp) : IValida
             failures.Add($"{ReportOptions.SectionName}:ClaimLease must exceed SendAttempts x RetryMaxDelay, or a slow retry could be taken over and sent twice.");
         }
 
-        if (!string.IsNullOrWhiteSpace(options.HeadteacherEmail) && string.IsNullOrWhiteSpace(options.HeadteacherName))
+        if (!string.IsNullOrWhiteSpace(options.HeadteacherEmail))
         {
-            failures.Add($"{ReportOptions.SectionName}:HeadteacherName is required with HeadteacherEmail.");
+            if (!IsAddress(options.HeadteacherEmail))
+            {
+                failures.Add($"{ReportOptions.SectionName}:HeadteacherEmail '{options.HeadteacherEmail}' is not an email address.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.HeadteacherName))
+            {
+                failures.Add($"{ReportOptions.SectionName}:HeadteacherName is required with HeadteacherEmail.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsAddress(string text) =>
+        MimeKit.MailboxAddress.TryParse(text, out var address) && address.Address.Contains('@', StringComparison.Ordinal);
 }

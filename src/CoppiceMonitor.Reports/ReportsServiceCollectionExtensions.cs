@@ -18,7 +18,14 @@ public static class ReportsServiceCollectionExtensions
     /// with <see cref="ReportOptions"/> and <see cref="SmtpOptions"/> validated on start. The database is
     /// ConnectionStrings:Coppice unless <paramref name="connectionString"/> is given.
     /// </summary>
-    public static IServiceCollection AddCoppiceReports(this IServiceCollection services, IConfiguration configuration, string? connectionString = null)
+    public static IServiceCollection AddCoppiceReports(this IServiceCollection services, IConfiguration configuration, string? connectionString = null) =>
+        services.AddCoppiceReports(configuration, connectionString is null ? null : _ => connectionString);
+
+    /// <summary>
+    /// As above, with the connection string from a factory run when the database is first needed (for a host whose
+    /// database is an embedded server started on demand).
+    /// </summary>
+    public static IServiceCollection AddCoppiceReports(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, string>? connectionString)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -26,8 +33,9 @@ public static class ReportsServiceCollectionExtensions
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReportOptions>, ReportOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => new ReportDatabase(
-            connectionString ?? configuration.GetConnectionString(ConnectionStringName)
+        services.TryAddSingleton(sp => new ReportDatabase(
+            connectionString?.Invoke(sp)
+            ?? (configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } configured ? configured : null)
             ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.")));
         services.TryAddSingleton<IReportDataSource>(sp => new PostgresReportDataSource(
             sp.GetRequiredService<ReportDatabase>(),

@@ -24,7 +24,7 @@ public static class SchoolDaySimulator
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(TimeZoneId);
+        var zone = LondonTimeZone();
         var pcapPath = Path.GetFullPath(options.OutputPcap);
         var folder = string.IsNullOrWhiteSpace(options.OutputFolder)
             ? Path.GetDirectoryName(pcapPath)!
@@ -46,7 +46,7 @@ public static class SchoolDaySimulator
             var d = presence.Device;
             devices.Add(new TruthDevice(d.DeviceId, d.StaffId, TrafficRenderer.KindName(d.Kind), d.Registered,
                 MacText(d.Mac), d.Hostname, TrafficRenderer.FormatIp(d.Ip), d.Vlan, d.StaticIp,
-                presence.ArrivalUtc, presence.DepartureUtc, exchanges));
+                TrafficRenderer.ToMicroseconds(presence.ArrivalUtc), TrafficRenderer.ToMicroseconds(presence.DepartureUtc), exchanges));
         }
 
         var visits = new List<TruthVisit>();
@@ -95,6 +95,21 @@ public static class SchoolDaySimulator
         return new SimulationSummary(packets, population.Devices.Count,
             population.Devices.Count(d => d.Kind == SimDeviceKind.Staff), visits.Count(v => v.StaffId is not null),
             first, last, pcapPath, staffPath, devicesPath, truthPath);
+    }
+
+    /// <summary>
+    /// Europe/London by its IANA id; Windows without ICU (invariant globalization) knows it only by its Windows id.
+    /// </summary>
+    private static TimeZoneInfo LondonTimeZone()
+    {
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(TimeZoneId);
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById("GMT Standard Time");
+        }
     }
 
     private static string MacText(ulong mac) => string.Join(':',

@@ -91,6 +91,13 @@ public sealed class PartitionMaintainer(NpgsqlDataSource dataSource, TimeProvide
         return days;
     }
 
+    /// <summary>Creates the partition of one day if missing (e.g. before importing historical rows); returns rows moved in.</summary>
+    public Task<long> EnsurePartitionAsync(PartitionedTable table, DateOnly day, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return CreatePartitionAsync(table, day, cancellationToken);
+    }
+
     internal static IReadOnlyList<PartitionedTable> PartitionedTables => PartitionedTable.All;
 
     private async Task<List<DateOnly>> StragglerDaysAsync(PartitionedTable table, CancellationToken cancellationToken)

@@ -9,12 +9,14 @@ namespace CoppiceMonitor.Visits;
 internal sealed class DnsNameCache(TimeSpan window)
 {
     private readonly Dictionary<(IPAddress Client, IPAddress Server), Entry> _entries = [];
+    private readonly Dictionary<(IPAddress Client, string Name), DateTime> _names = [];
 
     public int Count => _entries.Count;
 
     public void Record(IPAddress client, IReadOnlyList<IPAddress> addresses, string name, DateTime atUtc, bool hasEchConfig)
     {
         var c = DeviceAttributor.Normalise(client);
+        _names[(c, name)] = atUtc;
         foreach (var address in addresses)
         {
             _entries[(c, DeviceAttributor.Normalise(address))] = new Entry(name, atUtc, hasEchConfig);
@@ -36,9 +38,23 @@ internal sealed class DnsNameCache(TimeSpan window)
         return false;
     }
 
+    /// <summary>Whether this client looked the name up itself within the window (so a ClientHello naming it is genuine).</summary>
+    public bool WasLookedUp(IPAddress client, string name, DateTime atUtc) =>
+        _names.TryGetValue((DeviceAttributor.Normalise(client), name), out var at) && at <= atUtc && atUtc - at <= window;
+
     public void Prune(DateTime nowUtc)
     {
         var cutoff = nowUtc - window;
+        List<(IPAddress, string)>? oldNames = null;
+        foreach (var (key, at) in _names)
+        {
+            if (at < cutoff)
+            {
+                (oldNames ??= []).Add(key);
+            }
+        }
+
+        oldNames?.ForEach(k => _names.Remove(k));
         List<(IPAddress, IPAddress)>? old = null;
         foreach (var (key, entry) in _entries)
         {

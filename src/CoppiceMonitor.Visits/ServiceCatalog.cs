@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 
 namespace CoppiceMonitor.Visits;
@@ -12,6 +13,7 @@ public sealed class ServiceCatalog
 {
     private const string ServicesResource = "CoppiceMonitor.Visits.Data.services.tsv";
     private const string SpecialResource = "CoppiceMonitor.Visits.Data.special-categories.tsv";
+    private const int MaxCachedHosts = 50_000;
 
     private readonly Dictionary<string, CatalogueRow> _exact;
     private readonly Dictionary<string, CatalogueRow> _suffix;
@@ -21,6 +23,8 @@ public sealed class ServiceCatalog
     private readonly CatalogueRow[] _labelPrefixes;
     private readonly Dictionary<string, string> _serviceCategories;
     private readonly PublicSuffixList _publicSuffixes;
+    private readonly ConcurrentDictionary<string, HostClassification> _cache = new(StringComparer.Ordinal);
+    private int _cachedHosts;
 
     private ServiceCatalog(IReadOnlyList<CatalogueRow> rows, PublicSuffixList publicSuffixes, IDictionary<string, string> categoryOverrides)
     {
@@ -117,8 +121,29 @@ public sealed class ServiceCatalog
     public string? CategoryOf(string service) =>
         _serviceCategories.TryGetValue(service, out var category) ? category : null;
 
-    /// <summary>Classifies a hostname (any case, optional trailing dot or port). Never throws.</summary>
+    /// <summary>Classifies a hostname (any case, optional trailing dot or port). Never throws. Thread-safe.</summary>
     public HostClassification Classify(string hostname)
+    {
+        ArgumentNullException.ThrowIfNull(hostname);
+        if (_cache.TryGetValue(hostname, out var cached))
+        {
+            return cached;
+        }
+
+        var result = ClassifyUncached(hostname);
+        if (Interlocked.Increment(ref _cachedHosts) > MaxCachedHosts)
+        {
+            // Hostnames repeat heavily within a day; a crude reset keeps memory bounded without LRU bookkeeping.
+            // (ConcurrentDictionary.Count takes every lock, so the size is tracked separately.)
+            _cache.Clear();
+            Interlocked.Exchange(ref _cachedHosts, 0);
+        }
+
+        _cache.TryAdd(hostname, result);
+        return result;
+    }
+
+    private HostClassification ClassifyUncached(string hostname)
     {
         var host = Normalise(hostname);
         if (host.Length == 0 || IPAddress.TryParse(host, out _))

@@ -180,7 +180,7 @@ public sealed class VisitPipeline
         var key = new ConnectionKey(DeviceAttributor.Normalise(o.Client), DeviceAttributor.Normalise(o.Server), o.ServerPort, o.Transport);
         HostClassification classification;
         DeviceAttribution who;
-        var pending = TakePending(key, o.Name);
+        var pending = TakePending(key, o.Name, DateTime.SpecifyKind(flow.FirstSeenUtc, DateTimeKind.Utc));
         if (pending is not null)
         {
             classification = pending.Classification;
@@ -236,29 +236,45 @@ public sealed class VisitPipeline
         }
     }
 
-    private PendingConnection? TakePending(ConnectionKey key, string? name)
+    /// <summary>
+    /// The pending connection a FlowSummary closes. Without the client port several connections to one server share
+    /// a key; the one whose ClientHello is nearest the flow's first packet is the best match.
+    /// </summary>
+    private PendingConnection? TakePending(ConnectionKey key, string? name, DateTime firstSeenUtc)
     {
         if (!_pending.TryGetValue(key, out var list))
         {
             return null;
         }
 
+        var best = -1;
+        var bestDistance = TimeSpan.MaxValue;
         for (var i = 0; i < list.Count; i++)
         {
             if (name is null || list[i].RawName is null || string.Equals(list[i].RawName, name, StringComparison.OrdinalIgnoreCase))
             {
-                var found = list[i];
-                list.RemoveAt(i);
-                if (list.Count == 0)
+                var distance = (list[i].HelloUtc - firstSeenUtc).Duration();
+                if (distance < bestDistance)
                 {
-                    _pending.Remove(key);
+                    best = i;
+                    bestDistance = distance;
                 }
-
-                return found;
             }
         }
 
-        return null;
+        if (best < 0)
+        {
+            return null;
+        }
+
+        var found = list[best];
+        list.RemoveAt(best);
+        if (list.Count == 0)
+        {
+            _pending.Remove(key);
+        }
+
+        return found;
     }
 
     /// <summary>
@@ -280,8 +296,10 @@ public sealed class VisitPipeline
             return known ? dnsName : null;
         }
 
+        // ECH with an outer name we do not know: trust DNS only when the answer carried ECH keys and the client never
+        // looked the SNI up itself (Chrome sends GREASE ECH alongside a real SNI, and CDN addresses are shared).
         if (known && !string.Equals(dnsName, name, StringComparison.Ordinal)
-            && ((hasEch && dnsHasEch) || _catalog.Classify(name).IsEchOuterName))
+            && (_catalog.Classify(name).IsEchOuterName || (hasEch && dnsHasEch && !_dns.WasLookedUp(client, name, atUtc))))
         {
             Counters.NamesFromDns++;
             return dnsName;
@@ -312,6 +330,10 @@ public sealed class VisitPipeline
 
         state.Who = who;
         state.Events.Add(e);
+        if (e.Start < state.EarliestStart)
+        {
+            state.EarliestStart = e.Start;
+        }
     }
 
     private void Finalise(bool all)
@@ -362,14 +384,15 @@ public sealed class VisitPipeline
     private void FinaliseSession(SessionState state, string service, bool all)
     {
         var events = state.Events;
-        if (events.Count == 0)
+        var gap = _options.IdleGap;
+        var grace = _options.FlowSummaryGrace;
+        if (events.Count == 0 || (!all && state.EarliestStart + gap + grace >= _watermark))
         {
+            // Nothing here can be final yet: every visit ends at or after the earliest event.
             return;
         }
 
         events.Sort(ActivityEvent.Order);
-        var gap = _options.IdleGap;
-        var grace = _options.FlowSummaryGrace;
         var minPending = state.PendingHellos.Count > 0 ? state.PendingHellos.Min() : DateTime.MaxValue;
         bool IsSafe(DateTime lastEnd) =>
             all || (lastEnd + gap + grace < _watermark && minPending - MinuteSlack > lastEnd + gap);
@@ -413,6 +436,15 @@ public sealed class VisitPipeline
         }
 
         var consumed = new bool[events.Count];
+        var inCandidate = new bool[events.Count];
+        foreach (var candidate in candidates)
+        {
+            foreach (var index in candidate.Indexes)
+            {
+                inCandidate[index] = true;
+            }
+        }
+
         foreach (var candidate in candidates)
         {
             if (!IsSafe(candidate.LastEnd))
@@ -435,7 +467,7 @@ public sealed class VisitPipeline
 
         for (var i = 0; i < events.Count; i++)
         {
-            if (!consumed[i] && !events[i].Opens && IsSafe(events[i].End) && !candidates.Any(c => c.Indexes.Contains(i)))
+            if (!consumed[i] && !events[i].Opens && IsSafe(events[i].End) && !inCandidate[i])
             {
                 // Extend-only evidence that no visit was open for: an embed or CDN on another site. Not a visit.
                 consumed[i] = true;
@@ -453,6 +485,7 @@ public sealed class VisitPipeline
         }
 
         events.RemoveRange(kept, events.Count - kept);
+        state.EarliestStart = kept > 0 ? events[0].Start : DateTime.MaxValue;
     }
 
     private void Emit(SessionState state, string service, VisitBuilder visit)
@@ -568,6 +601,8 @@ public sealed class VisitPipeline
         public List<DateTime> PendingHellos { get; } = [];
 
         public DateTime FinalisedUpTo { get; set; } = DateTime.MinValue;
+
+        public DateTime EarliestStart { get; set; } = DateTime.MaxValue;
     }
 
     private sealed class AnonymousTotal

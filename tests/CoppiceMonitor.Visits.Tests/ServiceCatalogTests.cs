@@ -41,6 +41,20 @@ public class ServiceCatalogTests
             Assert.True(r.Origin.StartsWith("services.tsv:", StringComparison.Ordinal) || r.Origin.StartsWith("special-categories.tsv:", StringComparison.Ordinal), r.Origin));
     }
 
+    [SharedFact]
+    public void ShippedFile_CoversEveryRowOfTheDomainSources()
+    {
+        var source = Path.Combine(SharedFolder.Path!, "domain-sources", "social-media.tsv");
+        var shipped = TestData.Catalog.Rows.Select(r => (r.Service, r.Suffix)).ToHashSet();
+        var missing = File.ReadLines(source).Skip(1)
+            .Select(line => line.Split('\t'))
+            .Where(f => f.Length > 2 && !shipped.Contains((f[0], f[1].ToLowerInvariant())))
+            .Select(f => $"{f[0]} {f[1]}")
+            .ToList();
+
+        Assert.Empty(missing);
+    }
+
     [Fact]
     public void Parse_SuffixWithConflictingServices_ThrowsNamingTheLine()
     {

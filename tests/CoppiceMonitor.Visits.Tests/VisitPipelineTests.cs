@@ -189,6 +189,27 @@ public class VisitPipelineTests
     }
 
     [Fact]
+    public void EchWithUnknownOuterName_NamedFromDnsUnlessTheClientLookedTheSniUp()
+    {
+        var at = Tuesday.AddHours(15).AddMinutes(30);
+        var observations = new List<Capture.Observation>
+        {
+            DnsAnswer(at.AddMinutes(-2), HeadPc, "www.reddit.com", true, "104.16.1.1"),
+            // Unknown provider's outer name, never looked up by the client: the DNS answer (with ECH keys) names it.
+            Hello(at, HeadPc, "104.16.1.1", "public.ech-provider.example", ech: true),
+            Summary(at.AddMinutes(6), HeadPc, "104.16.1.1", "public.ech-provider.example", at, at.AddMinutes(3), Minutes(at, 3)),
+            // A GREASE ECH extension beside a real SNI the client resolved itself, on the same shared CDN address.
+            DnsAnswer(at.AddMinutes(4), HeadPc, "www.bbc.co.uk", false, "151.101.0.81"),
+            Hello(at.AddMinutes(5), HeadPc, "104.16.1.1", "www.bbc.co.uk", ech: true),
+            Summary(at.AddMinutes(9), HeadPc, "104.16.1.1", "www.bbc.co.uk", at.AddMinutes(5), at.AddMinutes(7), Minutes(at.AddMinutes(5), 2)),
+        };
+
+        var sink = PipelineRunner.Run(observations);
+
+        Assert.Equal(["Reddit", "bbc.co.uk"], sink.Visits.Select(v => v.Service).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void DnsAnswerOlderThanTheWindow_NotUsed()
     {
         var at = Tuesday.AddHours(15);

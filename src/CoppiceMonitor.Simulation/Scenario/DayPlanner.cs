@@ -92,14 +92,14 @@ internal sealed class DayPlanner
             }
 
             // Work in lessons: Classroom, Office, GOV.UK; some news with embedded social widgets.
-            var work = 3 + _random.Next(4);
+            var work = 5 + _random.Next(5);
             for (var i = 0; i < work; i++)
             {
                 var slot = DirectedSlot();
-                TryAdd(device, SimulatedSites.Work[_random.Next(SimulatedSites.Work.Count)], slot, 3 + _random.Next(12), window);
+                TryAdd(device, SimulatedSites.Work[_random.Next(SimulatedSites.Work.Count)], slot, 4 + _random.Next(16), window);
             }
 
-            if (device.StaffId == roles.HeadteacherId)
+            if (device.StaffId == roles.HeadteacherId && device.DeviceId.EndsWith("-LT", StringComparison.Ordinal))
             {
                 TryAdd(device, SimulatedSites.BbcNews, LocalToUtc(9, 35), 5, window);
             }
@@ -113,38 +113,55 @@ internal sealed class DayPlanner
                 TryAdd(device, SocialFor(device), Between(LocalToUtc(12, 20), LocalToUtc(12, 50)), 3 + _random.Next(10), window);
             }
 
+            // Marking and planning after the pupils leave, for some until after 17:30 (outside hours).
+            if (_random.Next(10) < 4)
+            {
+                TryAdd(device, SimulatedSites.Work[_random.Next(SimulatedSites.Work.Count)], Between(LocalToUtc(15, 30), LocalToUtc(17, 25)), 4 + _random.Next(16), window);
+            }
+
             return;
         }
 
         if (device.StaffId == roles.ExcessiveUserId)
         {
-            // Well over the 60 minutes a day threshold: lessons, both breaks and after school.
+            // Well over the 60 minutes a day threshold (all category SocialMedia): lessons, both breaks and after school.
             TryAdd(device, SimulatedSites.TikTok, LocalToUtc(9, 12), 10, window);
             TryAdd(device, SimulatedSites.Instagram, LocalToUtc(10, 31), 17, window);
-            TryAdd(device, SimulatedSites.YouTube, LocalToUtc(12, 17), 24, window);
+            TryAdd(device, SimulatedSites.Facebook, LocalToUtc(12, 17), 24, window);
             TryAdd(device, SimulatedSites.TikTok, LocalToUtc(12, 58), 20, window);
             TryAdd(device, SimulatedSites.Reddit, LocalToUtc(15, 27), 22, window);
             return;
         }
 
-        if (_random.Next(10) < 6)
-        {
-            TryAdd(device, SocialFor(device), Between(LocalToUtc(10, 30), LocalToUtc(10, 40)), 3 + _random.Next(8), window);
-        }
-
         if (_random.Next(10) < 7)
         {
-            TryAdd(device, SocialFor(device), Between(LocalToUtc(12, 15), LocalToUtc(12, 45)), 5 + _random.Next(18), window);
+            TryAdd(device, SocialFor(device), Between(LocalToUtc(10, 30), LocalToUtc(10, 38)), 3 + _random.Next(9), window);
+        }
+
+        if (_random.Next(10) < 8)
+        {
+            TryAdd(device, SocialFor(device), Between(LocalToUtc(12, 15), LocalToUtc(12, 25)), 5 + _random.Next(16), window);
         }
 
         if (_random.Next(10) < 5)
         {
-            TryAdd(device, SocialFor(device), Between(LocalToUtc(15, 22), LocalToUtc(16, 30)), 5 + _random.Next(15), window);
+            TryAdd(device, SocialFor(device), Between(LocalToUtc(12, 45), LocalToUtc(12, 55)), 4 + _random.Next(12), window);
         }
 
-        if (_random.Next(4) == 0)
+        if (_random.Next(10) < 6)
+        {
+            TryAdd(device, SocialFor(device), Between(LocalToUtc(15, 22), LocalToUtc(16, 30)), 5 + _random.Next(20), window);
+        }
+
+        if (_random.Next(10) < 3)
         {
             TryAdd(device, SocialFor(device), DirectedSlot(), 2 + _random.Next(6), window);
+        }
+
+        // Messages and work email on the phone during the day.
+        for (var i = _random.Next(3); i > 0; i--)
+        {
+            TryAdd(device, _random.Next(2) == 0 ? SimulatedSites.WhatsApp : SimulatedSites.Office, DirectedSlot(), 1 + _random.Next(4), window);
         }
     }
 
@@ -161,17 +178,18 @@ internal sealed class DayPlanner
     {
         var (arrival, departure) = Arrive(device, LocalToUtc(8, 20), LocalToUtc(8, 50), LocalToUtc(15, 15), LocalToUtc(15, 35));
         var window = (arrival.AddMinutes(2), departure.AddMinutes(-2));
-        TryAdd(device, SimulatedSites.Classroom, DirectedSlot(), 3 + _random.Next(10), window);
-        if (_random.Next(10) < 4)
+        TryAdd(device, SimulatedSites.Classroom, DirectedSlot(), 3 + _random.Next(12), window);
+        TryAdd(device, SimulatedSites.Classroom, DirectedSlot(), 3 + _random.Next(12), window);
+        if (_random.Next(10) < 5)
         {
             TryAdd(device, SimulatedSites.PupilSocial[_random.Next(SimulatedSites.PupilSocial.Count)],
                 Between(LocalToUtc(10, 30), LocalToUtc(10, 40)), 2 + _random.Next(7), window);
         }
 
-        if (_random.Next(10) < 5)
+        if (_random.Next(10) < 6)
         {
             TryAdd(device, SimulatedSites.PupilSocial[_random.Next(SimulatedSites.PupilSocial.Count)],
-                Between(LocalToUtc(12, 20), LocalToUtc(12, 55)), 3 + _random.Next(12), window);
+                Between(LocalToUtc(12, 20), LocalToUtc(12, 55)), 3 + _random.Next(15), window);
         }
     }
 

@@ -36,7 +36,6 @@ internal sealed class SimDevice
     public bool StaticIp { get; init; }
     public bool Registered { get; init; } = true;
     public IReadOnlyList<string> AuthorisedServices { get; init; } = [];
-    public string Description { get; init; } = string.Empty;
 
     public byte Ttl => Platform == SimPlatform.Windows ? (byte)128 : (byte)64;
 }
@@ -132,6 +131,7 @@ internal sealed class SchoolPopulation
         }
 
         var devices = new List<SimDevice>();
+        var macs = new HashSet<ulong>();
         var nextStaffHost = 10;
         uint StaffLease() => Address(10, 1 + (nextStaffHost / 240), 10 + (nextStaffHost++ % 240));
 
@@ -150,12 +150,11 @@ internal sealed class SchoolPopulation
                 StaffId = s.StaffId,
                 Kind = SimDeviceKind.Staff,
                 Platform = laptopIsChromebook ? SimPlatform.ChromeOs : SimPlatform.Windows,
-                Mac = VendorMac(random, laptopIsChromebook ? 0x3c2af4UL : 0x5c879cUL),
+                Mac = VendorMac(random, laptopIsChromebook ? 0x3c2af4UL : 0x5c879cUL, macs),
                 Hostname = (laptopIsChromebook ? "cps-cb-staff-" : "CPS-LT-") + (i + 1).ToString("D3", CultureInfo.InvariantCulture),
                 Vlan = StaffVlan,
                 Ip = StaffLease(),
                 AuthorisedServices = s.StaffId == authorisedStaff ? ["Facebook", "Instagram"] : [],
-                Description = "staff laptop",
             };
             devices.Add(laptop);
             if (s.StaffId == authorisedStaff)
@@ -174,11 +173,10 @@ internal sealed class SchoolPopulation
                     StaffId = s.StaffId,
                     Kind = SimDeviceKind.Staff,
                     Platform = iphone ? SimPlatform.Iphone : SimPlatform.Android,
-                    Mac = PrivateMac(random),
+                    Mac = PrivateMac(random, macs),
                     Hostname = iphone ? first + "s-iPhone" : "Pixel-" + (7 + random.Next(3)).ToString(CultureInfo.InvariantCulture),
                     Vlan = StaffVlan,
                     Ip = StaffLease(),
-                    Description = "staff phone",
                 });
             }
 
@@ -191,12 +189,11 @@ internal sealed class SchoolPopulation
                     StaffId = s.StaffId,
                     Kind = SimDeviceKind.Staff,
                     Platform = SimPlatform.Windows,
-                    Mac = VendorMac(random, 0xd89ef3UL),
+                    Mac = VendorMac(random, 0xd89ef3UL, macs),
                     Hostname = "CPS-HEAD-PC",
                     Vlan = StaffVlan,
                     Ip = Address(10, 5, 10),
                     StaticIp = true,
-                    Description = "staff desktop (static address)",
                 };
                 devices.Add(desktop);
                 staticDevice = desktop.DeviceId;
@@ -208,12 +205,11 @@ internal sealed class SchoolPopulation
             DeviceId = "SHARED-STAFFROOM",
             Kind = SimDeviceKind.Shared,
             Platform = SimPlatform.Windows,
-            Mac = VendorMac(random, 0xd89ef3UL),
+            Mac = VendorMac(random, 0xd89ef3UL, macs),
             Hostname = "CPS-STAFFROOM",
             Vlan = StaffVlan,
             Ip = Address(10, 5, 20),
             StaticIp = true,
-            Description = "shared staffroom PC",
         };
         devices.Add(shared);
 
@@ -224,11 +220,10 @@ internal sealed class SchoolPopulation
                 DeviceId = "P" + (p + 1).ToString("D4", CultureInfo.InvariantCulture),
                 Kind = SimDeviceKind.Pupil,
                 Platform = SimPlatform.ChromeOs,
-                Mac = VendorMac(random, 0x3c2af4UL),
+                Mac = VendorMac(random, 0x3c2af4UL, macs),
                 Hostname = "cps-cb-" + (p + 1).ToString("D4", CultureInfo.InvariantCulture),
                 Vlan = PupilVlan,
                 Ip = Address(20, 1 + (p / 240), 10 + (p % 240)),
-                Description = "pupil Chromebook",
             });
         }
 
@@ -241,13 +236,12 @@ internal sealed class SchoolPopulation
                 DeviceId = "G" + (g + 1).ToString("D3", CultureInfo.InvariantCulture),
                 Kind = SimDeviceKind.Guest,
                 Platform = iphone ? SimPlatform.Iphone : SimPlatform.Android,
-                Mac = PrivateMac(random),
+                Mac = PrivateMac(random, macs),
                 Hostname = iphone ? "iPhone" : null,
                 Vlan = GuestVlan,
-                Ip = Address(30, 1, 10 + g),
+                Ip = Address(30, 1 + (g / 240), 10 + (g % 240)),
                 // Half the guests were registered by reception; the others are unknown devices on the guest VLAN.
                 Registered = g % 2 == 0,
-                Description = "guest phone",
             });
         }
 
@@ -259,13 +253,29 @@ internal sealed class SchoolPopulation
     public static uint Address(int second, int third, int fourth) =>
         (10u << 24) | ((uint)second << 16) | ((uint)third << 8) | (uint)fourth;
 
-    private static ulong VendorMac(Random random, ulong oui) => (oui << 24) | (uint)random.Next(1 << 24);
+    private static ulong VendorMac(Random random, ulong oui, HashSet<ulong> used)
+    {
+        ulong mac;
+        do
+        {
+            mac = (oui << 24) | (uint)random.Next(1 << 24);
+        }
+        while (!used.Add(mac));
+
+        return mac;
+    }
 
     /// <summary>Randomised MAC as phones use per network: locally administered bit set, multicast bit clear.</summary>
-    private static ulong PrivateMac(Random random)
+    private static ulong PrivateMac(Random random, HashSet<ulong> used)
     {
-        var mac = ((ulong)(uint)random.Next() << 16) ^ (uint)random.Next(1 << 16);
-        mac &= 0xffff_ffff_ffffUL;
-        return (mac | 0x0200_0000_0000UL) & ~0x0100_0000_0000UL;
+        ulong mac;
+        do
+        {
+            mac = ((ulong)(uint)random.Next() << 16) ^ (uint)random.Next(1 << 16);
+            mac = ((mac & 0xffff_ffff_ffffUL) | 0x0200_0000_0000UL) & ~0x0100_0000_0000UL;
+        }
+        while (!used.Add(mac));
+
+        return mac;
     }
 }

@@ -15,7 +15,8 @@ internal sealed record SimHost(string Name, string Service, HostRole Role, strin
 /// <summary>
 /// A site people visit: its first-party host, the hosts a page load also opens (CDNs, embedded widgets), and
 /// what the truth file says about it. Service names follow the shared domain list (Facebook, X/Twitter, ...);
-/// sites outside the catalogue are named by their registrable domain, as the Visits catalogue does.
+/// sites outside the catalogue are named by their registrable domain, as the Visits catalogue does. SocialMedia
+/// marks the services of the social-media list; Category is the catalogue's (SocialMedia, Video, Messaging, ...).
 /// </summary>
 internal sealed record SimSite(
     string Service,
@@ -46,7 +47,8 @@ internal static class SimulatedSites
          Host("lf16-tiktok-web.ttwstatic.com", "TikTok", HostRole.Cdn, "23.41")],
         [], false, true);
 
-    public static readonly SimSite YouTube = new("YouTube", "SocialMedia", true, false,
+    /// <summary>In the social-media list, but the catalogue's category for it is Video.</summary>
+    public static readonly SimSite YouTube = new("YouTube", "Video", true, false,
         Host("www.youtube.com", "YouTube", HostRole.FirstParty, "142.250", "youtube-ui.l.google.com"),
         [Host("rr3---sn-aigl6nsk.googlevideo.com", "YouTube", HostRole.Cdn, "173.194"),
          Host("i.ytimg.com", "YouTube", HostRole.Cdn, "142.250")],
@@ -76,7 +78,8 @@ internal static class SimulatedSites
          Host("media.licdn.com", "LinkedIn", HostRole.Cdn, "2.16")],
         [], false, false);
 
-    public static readonly SimSite WhatsApp = new("WhatsApp", "SocialMedia", true, false,
+    /// <summary>In the social-media list, but the catalogue's category for it is Messaging.</summary>
+    public static readonly SimSite WhatsApp = new("WhatsApp", "Messaging", true, false,
         Host("web.whatsapp.com", "WhatsApp", HostRole.FirstParty, "157.240", "mmx-ds.cdn.whatsapp.net"),
         [Host("static.whatsapp.net", "WhatsApp", HostRole.Cdn, "157.240")],
         [], false, false);
@@ -103,9 +106,10 @@ internal static class SimulatedSites
          Host("www.youtube-nocookie.com", "YouTube", HostRole.Embed, "142.250", "youtube-ui.l.google.com")],
         false, false);
 
-    public static readonly SimSite GovUk = new("gov.uk", "General", false, false,
-        Host("www.gov.uk", "gov.uk", HostRole.FirstParty, "151.101", "www-gov-uk.map.fastly.net"),
-        [Host("assets.publishing.service.gov.uk", "gov.uk", HostRole.Cdn, "151.101")],
+    /// <summary>gov.uk and service.gov.uk are public suffixes, so the registrable domains are one level deeper.</summary>
+    public static readonly SimSite GovUk = new("www.gov.uk", "General", false, false,
+        Host("www.gov.uk", "www.gov.uk", HostRole.FirstParty, "151.101", "www-gov-uk.map.fastly.net"),
+        [Host("assets.publishing.service.gov.uk", "publishing.service.gov.uk", HostRole.Cdn, "151.101")],
         [], false, false);
 
     /// <summary>A trade union site: policy 10.3 special category, recorded as the category only.</summary>

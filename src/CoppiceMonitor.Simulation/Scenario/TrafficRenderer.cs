@@ -34,7 +34,7 @@ internal sealed class TrafficRenderer
         public SimDevice Device { get; } = device;
         public ushort NextPort { get; set; } = firstPort;
         public ushort IpId { get; set; } = firstIpId;
-        public Dictionary<string, (DateTime Expiry, uint Address)> DnsCache { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (DateTime Resolved, DateTime Expiry, uint Address)> DnsCache { get; } = new(StringComparer.Ordinal);
 
         public ushort TakePort()
         {
@@ -55,6 +55,7 @@ internal sealed class TrafficRenderer
 
         public void Packet(DateTime t, bool payload)
         {
+            t = ToMicroseconds(t);
             if (t < First)
             {
                 First = t;
@@ -88,6 +89,9 @@ internal sealed class TrafficRenderer
     private void Emit(DateTime t, byte[] frame) =>
         _frames.Add(new Frame((t.Ticks - UnixEpochTicks) / 10, _sequence++, frame));
 
+    /// <summary>The time as the pcap stores it (microseconds), so truth and capture agree exactly.</summary>
+    public static DateTime ToMicroseconds(DateTime t) => new(t.Ticks - (t.Ticks % 10), DateTimeKind.Utc);
+
     private TimeSpan Rtt() => TimeSpan.FromMicroseconds(6000 + _random.Next(30000));
 
     private static TimeSpan Micros(int micros) => TimeSpan.FromMicroseconds(micros);
@@ -108,17 +112,18 @@ internal sealed class TrafficRenderer
         var server = Gateway(device);
         var t = presence.ArrivalUtc;
         var xid = (uint)_random.Next() ^ ((uint)_random.Next(2) << 31);
-        exchanges.Add(t);
+        exchanges.Add(ToMicroseconds(t));
+        // The client leaves the broadcast flag clear, so the server unicasts OFFER and ACK (RFC 2131 section 4.1).
         var broadcastPath = new Path4(device.Mac, 0xffff_ffff_ffffUL, device.Vlan, 0, 0xffff_ffffu, 68, 67, device.Ttl);
         var fromServer = new Path4(RouterMac, device.Mac, device.Vlan, server, device.Ip, 67, 68, 64);
         Emit(t, FrameBuilder.Udp(broadcastPath, state.TakeIpId(), DhcpMessageBuilder.Build(
-            new DhcpMessage(DhcpMessageBuilder.Discover, xid, device.Mac, device.Hostname, 0, 0, device.Ip, 0, 0, 0, true))));
+            new DhcpMessage(DhcpMessageBuilder.Discover, xid, device.Mac, device.Hostname, 0, 0, device.Ip, 0, 0, 0, false))));
         t += Micros(1500 + _random.Next(3000));
         Emit(t, FrameBuilder.Udp(fromServer, (ushort)_random.Next(65536), DhcpMessageBuilder.Build(
             new DhcpMessage(DhcpMessageBuilder.Offer, xid, device.Mac, null, 0, device.Ip, 0, server, LeaseSeconds, server, false))));
         t += Micros(2000 + _random.Next(5000));
         Emit(t, FrameBuilder.Udp(broadcastPath, state.TakeIpId(), DhcpMessageBuilder.Build(
-            new DhcpMessage(DhcpMessageBuilder.Request, xid, device.Mac, device.Hostname, 0, 0, device.Ip, server, 0, 0, true))));
+            new DhcpMessage(DhcpMessageBuilder.Request, xid, device.Mac, device.Hostname, 0, 0, device.Ip, server, 0, 0, false))));
         t += Micros(1500 + _random.Next(3000));
         Emit(t, FrameBuilder.Udp(fromServer, (ushort)_random.Next(65536), DhcpMessageBuilder.Build(
             new DhcpMessage(DhcpMessageBuilder.Ack, xid, device.Mac, null, 0, device.Ip, 0, server, LeaseSeconds, server, false))));
@@ -133,7 +138,7 @@ internal sealed class TrafficRenderer
                 new DhcpMessage(DhcpMessageBuilder.Request, xid, device.Mac, device.Hostname, device.Ip, 0, 0, 0, 0, 0, false))));
             Emit(renewal + Micros(2000 + _random.Next(4000)), FrameBuilder.Udp(fromServer, (ushort)_random.Next(65536), DhcpMessageBuilder.Build(
                 new DhcpMessage(DhcpMessageBuilder.Ack, xid, device.Mac, null, device.Ip, device.Ip, 0, server, LeaseSeconds, server, false))));
-            exchanges.Add(renewal);
+            exchanges.Add(ToMicroseconds(renewal));
             renewal = renewal.AddSeconds(LeaseSeconds / 2);
         }
 
@@ -149,7 +154,8 @@ internal sealed class TrafficRenderer
     /// </summary>
     private uint Resolve(DeviceState state, SimHost host, DateTime at)
     {
-        if (state.DnsCache.TryGetValue(host.Name, out var cached) && cached.Expiry > at)
+        // Visits are rendered in plan order, not time order: the cache only answers inside the lookup's TTL window.
+        if (state.DnsCache.TryGetValue(host.Name, out var cached) && at >= cached.Resolved && at < cached.Expiry)
         {
             return cached.Address;
         }
@@ -217,7 +223,7 @@ internal sealed class TrafficRenderer
         }
 
         var chosen = addresses[0];
-        state.DnsCache[host.Name] = (at.AddSeconds(Ttl), chosen);
+        state.DnsCache[host.Name] = (at, at.AddSeconds(Ttl - 1), chosen);
         return chosen;
     }
 
@@ -258,7 +264,18 @@ internal sealed class TrafficRenderer
         t += Micros(100);
         Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 1, ss + 1, TcpFlags.Ack, 502, [], []));
         t += Micros(50);
-        Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 1, ss + 1, TcpFlags.Psh | TcpFlags.Ack, 502, [], request));
+        if (_random.Next(10) < 3)
+        {
+            // Some stacks write the 2-byte DNS length prefix in a segment of its own (RFC 7766 section 8).
+            Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 1, ss + 1, TcpFlags.Psh | TcpFlags.Ack, 502, [], request.AsSpan(0, 2)));
+            t += Micros(40);
+            Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 3, ss + 1, TcpFlags.Psh | TcpFlags.Ack, 502, [], request.AsSpan(2)));
+        }
+        else
+        {
+            Emit(t, FrameBuilder.Tcp(c, state.TakeIpId(), cs + 1, ss + 1, TcpFlags.Psh | TcpFlags.Ack, 502, [], request));
+        }
+
         t += rtt;
         Emit(t, FrameBuilder.Tcp(s, 0, ss + 1, cs + 1 + (uint)request.Length, TcpFlags.Psh | TcpFlags.Ack, 509, [], response));
         var cEnd = cs + 1 + (uint)request.Length;
@@ -338,14 +355,20 @@ internal sealed class TrafficRenderer
             : Tls(state, host, serverIp, start, minutes, site.Video, chrome);
     }
 
-    /// <summary>Data times: one exchange per active minute after the first, at a random second of the minute.</summary>
+    /// <summary>Data times: one or two exchanges in each active minute after the first (the first has the handshake).</summary>
     private List<DateTime> MinuteTimes(DateTime start, int minutes)
     {
         var first = new DateTime(start.Ticks - (start.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc);
         var times = new List<DateTime>(minutes);
         for (var m = 1; m < minutes; m++)
         {
-            times.Add(first.AddMinutes(m).AddSeconds(1 + (_random.NextDouble() * 56)));
+            // One exchange in every active minute, sometimes a second one later in the same minute.
+            var at = first.AddMinutes(m).AddSeconds(1 + (_random.NextDouble() * 27));
+            times.Add(at);
+            if (_random.Next(2) == 0)
+            {
+                times.Add(at.AddSeconds(2 + (_random.NextDouble() * 27)));
+            }
         }
 
         return times;

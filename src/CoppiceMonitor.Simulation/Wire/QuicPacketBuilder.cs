@@ -91,6 +91,4 @@ internal static class QuicPacketBuilder
         w.Random(random, payloadLength);
         return w.ToArray();
     }
-
-    public static void Concat(WireWriter datagram, ReadOnlySpan<byte> packet) => datagram.Bytes(packet);
 }

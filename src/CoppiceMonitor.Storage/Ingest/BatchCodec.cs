@@ -13,6 +13,7 @@ internal static class BatchCodec
 {
     private const byte ObservationsTag = 1;
     private const byte VisitsTag = 2;
+    private const byte AnonymousTag = 3;
 
     public static byte[] Encode(IngestBatch batch)
     {
@@ -62,6 +63,22 @@ internal static class BatchCodec
                         w.Write(r.IsWorkUse);
                         WriteString(w, r.SiteName);
                         w.Write(r.EvidenceCount);
+                    }
+
+                    break;
+                case AnonymousUsageBatch a:
+                    w.Write(AnonymousTag);
+                    w.Write(a.BatchId.ToByteArray());
+                    w.Write(a.Rows.Count);
+                    foreach (var r in a.Rows)
+                    {
+                        WriteString(w, r.SchoolId);
+                        w.Write(r.LocalDate.DayNumber);
+                        WriteString(w, r.Service);
+                        WriteString(w, r.Category);
+                        w.Write(r.Kind);
+                        w.Write(r.ActiveSeconds);
+                        w.Write(r.Devices);
                     }
 
                     break;
@@ -136,6 +153,18 @@ internal static class BatchCodec
                     }
 
                     return new VisitBatch(id, rows);
+                }
+
+                case AnonymousTag:
+                {
+                    var rows = new AnonymousUsageRecord[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        rows[i] = new AnonymousUsageRecord(ReadString(r)!, DateOnly.FromDayNumber(r.ReadInt32()), ReadString(r)!,
+                            ReadString(r)!, r.ReadInt16(), r.ReadInt32(), r.ReadInt32());
+                    }
+
+                    return new AnonymousUsageBatch(id, rows);
                 }
 
                 default:

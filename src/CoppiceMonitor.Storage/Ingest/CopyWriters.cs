@@ -24,6 +24,11 @@ public abstract class CopyWriterBase<TBatch>(NpgsqlDataSource dataSource, TimePr
     public async Task<BatchWriteOutcome> WriteAsync(TBatch batch, bool fromSpool = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        return await WriteCoreAsync(batch, fromSpool, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<BatchWriteOutcome> WriteCoreAsync(TBatch batch, bool fromSpool, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var claim = new NpgsqlCommand(
@@ -42,20 +47,25 @@ public abstract class CopyWriterBase<TBatch>(NpgsqlDataSource dataSource, TimePr
             }
         }
 
-        await using (var importer = await connection.BeginBinaryImportAsync(CopyCommand, cancellationToken).ConfigureAwait(false))
-        {
-            WriteRows(importer, batch);
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await WriteRowsAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return BatchWriteOutcome.Written;
     }
 
-    protected abstract string CopyCommand { get; }
+    /// <summary>Sends the rows inside the batch's transaction; binary COPY unless overridden.</summary>
+    protected virtual async Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var importer = await connection.BeginBinaryImportAsync(CopyCommand, cancellationToken).ConfigureAwait(false);
+        WriteRows(importer, batch);
+        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected virtual string CopyCommand => throw new NotSupportedException();
 
     // Synchronous row writes: they only fill Npgsql's buffer; per-field awaits would cost more than the I/O.
-    protected abstract void WriteRows(NpgsqlBinaryImporter importer, TBatch batch);
+    protected virtual void WriteRows(NpgsqlBinaryImporter importer, TBatch batch) => throw new NotSupportedException();
 
     protected void OnRowWritten(int index) => RowWritten?.Invoke(index);
 
@@ -142,5 +152,38 @@ public sealed class VisitCopyWriter(NpgsqlDataSource dataSource, TimeProvider ti
             importer.Write(batch.BatchId, NpgsqlDbType.Uuid);
             OnRowWritten(i);
         }
+    }
+}
+
+/// <summary>
+/// Adds anonymous daily totals (a late addition for a key is summed into it, as the Visits pipeline emits them),
+/// exactly once per batch like the COPY writers.
+/// </summary>
+public sealed class AnonymousUsageWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
+    : CopyWriterBase<AnonymousUsageBatch>(dataSource, timeProvider)
+{
+    protected override async Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AnonymousUsageBatch batch,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var rows = batch.Rows;
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO anonymous_usage AS a (school_id, local_date, service, category, kind, active_seconds, devices)
+            SELECT school_id, local_date, service, category, kind, sum(active_seconds), sum(devices)
+            FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::smallint[], $6::bigint[], $7::int[])
+                AS t(school_id, local_date, service, category, kind, active_seconds, devices)
+            GROUP BY school_id, local_date, service, category, kind
+            ON CONFLICT (school_id, local_date, service, category, kind) DO UPDATE SET
+                active_seconds = a.active_seconds + excluded.active_seconds,
+                devices = COALESCE(a.devices, 0) + COALESCE(excluded.devices, 0)
+            """, connection, transaction);
+        command.Parameters.AddWithValue(rows.Select(r => r.SchoolId).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.LocalDate).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Service).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Category).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Kind).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => (long)r.ActiveSeconds).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => r.Devices).ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

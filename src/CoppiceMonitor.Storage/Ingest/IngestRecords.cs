@@ -136,7 +136,35 @@ public sealed record VisitRecord(
     int OutsideHoursSeconds,
     bool IsWorkUse,
     string? SiteName,
-    int EvidenceCount);
+    int EvidenceCount)
+{
+    public static VisitRecord From(CoppiceMonitor.Visits.Visit visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        return new(visit.SchoolId, visit.StaffId, visit.DeviceId, visit.Service, visit.Category,
+            DateTime.SpecifyKind(visit.StartUtc, DateTimeKind.Utc), DateTime.SpecifyKind(visit.EndUtc, DateTimeKind.Utc),
+            visit.ActiveSeconds, visit.DirectedSeconds, visit.BreakSeconds, visit.NonDirectedSeconds, visit.OutsideHoursSeconds,
+            visit.IsWorkUse, visit.SiteName, visit.EvidenceCount);
+    }
+}
+
+/// <summary>Anonymous daily totals (never a person). Kind -1 = unknown device. Rows for one key are summed.</summary>
+public sealed record AnonymousUsageRecord(
+    string SchoolId,
+    DateOnly LocalDate,
+    string Service,
+    string Category,
+    short Kind,
+    int ActiveSeconds,
+    int Devices)
+{
+    public static AnonymousUsageRecord From(CoppiceMonitor.Visits.AnonymousUsage usage)
+    {
+        ArgumentNullException.ThrowIfNull(usage);
+        return new(usage.SchoolId, usage.LocalDate, usage.Service, usage.Category, usage.Kind is { } k ? (short)k : (short)-1,
+            usage.ActiveSeconds, usage.Devices);
+    }
+}
 
 /// <summary>A unit of exactly-once ingest: its id is recorded in ingest_batches in the same transaction as its rows.</summary>
 public abstract record IngestBatch(Guid BatchId)
@@ -155,4 +183,10 @@ public sealed record VisitBatch(Guid BatchId, IReadOnlyList<VisitRecord> Rows) :
 {
     public override int Count => Rows.Count;
     public override string Kind => "visits";
+}
+
+public sealed record AnonymousUsageBatch(Guid BatchId, IReadOnlyList<AnonymousUsageRecord> Rows) : IngestBatch(BatchId)
+{
+    public override int Count => Rows.Count;
+    public override string Kind => "anonymous_usage";
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using CoppiceMonitor.Visits;
 using Npgsql;
 
 namespace CoppiceMonitor.Storage.Ingest;
@@ -26,10 +27,12 @@ public sealed record IngestCounters(
 /// background loop replays the spool when the database returns. Batch ids make every batch land exactly once.
 /// Start-up replays what a previous run left in the spool; stop drains the channels (to the database or spool).
 /// </summary>
-public sealed class IngestService : IHostedService, IAsyncDisposable
+public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
 {
     private readonly ObservationCopyWriter _observationWriter;
     private readonly VisitCopyWriter _visitWriter;
+    private readonly AnonymousUsageWriter _anonymousWriter;
+    private readonly Channel<AnonymousUsageRecord> _anonymous;
     private readonly IngestSpool _spool;
     private readonly IngestOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -41,6 +44,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable
     private readonly SemaphoreSlim _replayGate = new(1, 1);
     private Task _observationLoop = Task.CompletedTask;
     private Task _visitLoop = Task.CompletedTask;
+    private Task _anonymousLoop = Task.CompletedTask;
     private Task _replayLoop = Task.CompletedTask;
     private volatile bool _databaseAvailable = true;
     private long _observationsQueued, _observationsDropped, _visitsQueued, _batchesWritten, _batchesSpooled,
@@ -55,6 +59,12 @@ public sealed class IngestService : IHostedService, IAsyncDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _observationWriter = new ObservationCopyWriter(dataSource, timeProvider);
         _visitWriter = new VisitCopyWriter(dataSource, timeProvider);
+        _anonymousWriter = new AnonymousUsageWriter(dataSource, timeProvider);
+        _anonymous = Channel.CreateBounded<AnonymousUsageRecord>(new BoundedChannelOptions(_options.VisitQueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
         _spool = new IngestSpool(_options.SpoolDirectory, _logger);
         _observations = Channel.CreateBounded<ObservationRecord>(new BoundedChannelOptions(_options.ObservationQueueCapacity)
         {
@@ -106,6 +116,31 @@ public sealed class IngestService : IHostedService, IAsyncDisposable
         Interlocked.Increment(ref _visitsQueued);
     }
 
+    /// <summary>Queues anonymous daily totals, waiting while the queue is full.</summary>
+    public ValueTask WriteAsync(AnonymousUsageRecord usage, CancellationToken cancellationToken = default) =>
+        _anonymous.Writer.WriteAsync(usage, cancellationToken);
+
+    /// <summary>IVisitSink for the Visits pipeline: blocks the pipeline thread while the queue is full (back-pressure).</summary>
+    public void WriteVisit(Visit visit)
+    {
+        var record = VisitRecord.From(visit);
+        if (!_visits.Writer.TryWrite(record))
+        {
+            _visits.Writer.WriteAsync(record).AsTask().GetAwaiter().GetResult();
+        }
+
+        Interlocked.Increment(ref _visitsQueued);
+    }
+
+    public void WriteAnonymousUsage(AnonymousUsage usage)
+    {
+        var record = AnonymousUsageRecord.From(usage);
+        if (!_anonymous.Writer.TryWrite(record))
+        {
+            _anonymous.Writer.WriteAsync(record).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Whatever a previous run left behind goes first (a no-op for batches that did reach the database).
@@ -114,6 +149,8 @@ public sealed class IngestService : IHostedService, IAsyncDisposable
             rows => new ObservationBatch(Guid.NewGuid(), rows)), CancellationToken.None);
         _visitLoop = Task.Run(() => ConsumeAsync(_visits.Reader, _options.VisitBatchSize,
             rows => new VisitBatch(Guid.NewGuid(), rows)), CancellationToken.None);
+        _anonymousLoop = Task.Run(() => ConsumeAsync(_anonymous.Reader, _options.VisitBatchSize,
+            rows => new AnonymousUsageBatch(Guid.NewGuid(), rows)), CancellationToken.None);
         _replayLoop = Task.Run(ReplayLoopAsync, CancellationToken.None);
     }
 
@@ -123,7 +160,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable
         var deadline = _timeProvider.GetUtcNow() + timeout;
         while (_timeProvider.GetUtcNow() < deadline)
         {
-            if (_observations.Reader.Count == 0 && _visits.Reader.Count == 0 && Volatile.Read(ref _inFlight) == 0
+            if (_observations.Reader.Count == 0 && _visits.Reader.Count == 0 && _anonymous.Reader.Count == 0 && Volatile.Read(ref _inFlight) == 0
                 && !_spool.HasPending)
             {
                 return true;
@@ -140,7 +177,8 @@ public sealed class IngestService : IHostedService, IAsyncDisposable
     {
         _observations.Writer.TryComplete();
         _visits.Writer.TryComplete();
-        await Task.WhenAll(_observationLoop, _visitLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
+        _anonymous.Writer.TryComplete();
+        await Task.WhenAll(_observationLoop, _visitLoop, _anonymousLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -249,6 +287,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable
             {
                 ObservationBatch o => await _observationWriter.WriteAsync(o, fromSpool, cancellationToken).ConfigureAwait(false),
                 VisitBatch v => await _visitWriter.WriteAsync(v, fromSpool, cancellationToken).ConfigureAwait(false),
+                AnonymousUsageBatch a => await _anonymousWriter.WriteAsync(a, fromSpool, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException("unknown batch type", nameof(batch)),
             };
         }

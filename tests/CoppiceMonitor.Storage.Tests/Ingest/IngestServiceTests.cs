@@ -141,5 +141,35 @@ public sealed class IngestServiceTests(PostgresCluster cluster) : IClassFixture<
         Assert.Empty(Directory.GetFiles(_spoolDir));
     }
 
+    [Fact]
+    public async Task VisitSink_VisitsAndAnonymousTotals_AreStoredAndLateTotalsSummedOnce()
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var service = new IngestService(dataSource, Options(), TimeProvider.System);
+        await service.StartAsync(CancellationToken.None);
+        var sink = Assert.IsAssignableFrom<CoppiceMonitor.Visits.IVisitSink>(service);
+        var day = new DateOnly(2026, 11, 25);
+        sink.WriteVisit(new CoppiceMonitor.Visits.Visit("s1", "p1", "d1", "Health", "Health", Day, Day.AddMinutes(3), 180, 180, 0, 0, 0,
+            false, null, 2));
+        sink.WriteAnonymousUsage(new CoppiceMonitor.Visits.AnonymousUsage("s1", day, "TikTok", "SocialMedia", CoppiceMonitor.Visits.DeviceKind.Pupil, 600, 3));
+        sink.WriteAnonymousUsage(new CoppiceMonitor.Visits.AnonymousUsage("s1", day, "TikTok", "SocialMedia", null, 60, 1));
+        Assert.True(await service.WaitUntilDrainedAsync(TimeSpan.FromSeconds(30)));
+        sink.WriteAnonymousUsage(new CoppiceMonitor.Visits.AnonymousUsage("s1", day, "TikTok", "SocialMedia", CoppiceMonitor.Visits.DeviceKind.Pupil, 120, 1));
+        Assert.True(await service.WaitUntilDrainedAsync(TimeSpan.FromSeconds(30)));
+        await service.DisposeAsync();
+
+        Assert.Equal(1, await TestData.ScalarAsync(cs, "SELECT count(*) FROM visits WHERE site_name IS NULL AND category = 'Health'"));
+        Assert.Equal(720, await TestData.ScalarAsync(cs, "SELECT active_seconds FROM anonymous_usage WHERE kind = 2"));
+        Assert.Equal(60, await TestData.ScalarAsync(cs, "SELECT active_seconds FROM anonymous_usage WHERE kind = -1"));
+
+        // Replaying an already written totals batch must not add it twice.
+        var batch = new AnonymousUsageBatch(Guid.NewGuid(), [new AnonymousUsageRecord("s1", day, "TikTok", "SocialMedia", 2, 30, 1)]);
+        var writer = new AnonymousUsageWriter(dataSource, TimeProvider.System);
+        Assert.Equal(BatchWriteOutcome.Written, await writer.WriteAsync(batch));
+        Assert.Equal(BatchWriteOutcome.AlreadyWritten, await writer.WriteAsync(batch, fromSpool: true));
+        Assert.Equal(750, await TestData.ScalarAsync(cs, "SELECT active_seconds FROM anonymous_usage WHERE kind = 2"));
+    }
+
     private sealed class SimulatedCrashException : Exception;
 }

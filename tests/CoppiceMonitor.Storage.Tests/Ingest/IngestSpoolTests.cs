@@ -15,15 +15,18 @@ public sealed class IngestSpoolTests : IDisposable
         using var spool = new IngestSpool(_dir);
         var first = new ObservationBatch(Guid.NewGuid(), [TestData.Observation(1, Day), TestData.Observation(2, Day)]);
         var second = new VisitBatch(Guid.NewGuid(), [TestData.Visit(1, Day)]);
+        var third = new AnonymousUsageBatch(Guid.NewGuid(), [new AnonymousUsageRecord("s1", new DateOnly(2026, 11, 25), "TikTok", "SocialMedia", -1, 60, 2)]);
         spool.Append(first);
         spool.Append(second);
+        spool.Append(third);
 
         var seen = new List<IngestBatch>();
         var result = await spool.ReplayAsync((b, _) => { seen.Add(b); return Task.CompletedTask; });
 
-        Assert.Equal(2, result.Batches);
+        Assert.Equal(3, result.Batches);
         Assert.Equal(0, result.CorruptRecords);
-        Assert.Equal([first.BatchId, second.BatchId], seen.Select(b => b.BatchId));
+        Assert.Equal([first.BatchId, second.BatchId, third.BatchId], seen.Select(b => b.BatchId));
+        Assert.Equal(third.Rows, ((AnonymousUsageBatch)seen[2]).Rows);
         Assert.Equal(first.Rows, ((ObservationBatch)seen[0]).Rows);
         Assert.Equal(second.Rows, ((VisitBatch)seen[1]).Rows);
         Assert.False(spool.HasPending);
