@@ -63,8 +63,8 @@ public static class ReportReading
         if (person.Change is { } change)
         {
             sentences.Add(change == 0
-                ? $"That is the same as {previousLabel}."
-                : $"That is {ReportFormat.Minutes(Math.Abs(change))} minutes {(change > 0 ? "more" : "less")} than {previousLabel}.");
+                ? $"That is the same as the {previousLabel}."
+                : $"That is {ReportFormat.Minutes(Math.Abs(change))} minutes {(change > 0 ? "more" : "less")} than the {previousLabel}.");
         }
 
         return sentences;

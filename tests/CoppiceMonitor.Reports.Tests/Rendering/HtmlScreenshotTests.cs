@@ -39,6 +39,7 @@ public sealed class HtmlScreenshotTests
         var htmlPath = Path.Combine(folder, "report.html");
         await File.WriteAllTextAsync(htmlPath, rendered.ArchiveHtml);
         await File.WriteAllBytesAsync(Path.Combine(folder, RenderedReport.ChartFileName), rendered.ChartPng);
+        await File.WriteAllTextAsync(Path.Combine(folder, "report.txt"), rendered.Text);
         var pngPath = Path.Combine(folder, "screenshot.png");
         File.Delete(pngPath);
         var profile = Directory.CreateTempSubdirectory("coppice-chromium-");

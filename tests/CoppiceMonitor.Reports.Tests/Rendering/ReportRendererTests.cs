@@ -86,7 +86,7 @@ public sealed class ReportRendererTests
         Assert.Contains("section 8.6.2", rendered.Text);
         Assert.Contains("section 11", rendered.Text);
         Assert.Contains("section 12", rendered.Text);
-        Assert.Contains("81.6 minutes more than previous week", html);
+        Assert.Contains("81.6 minutes more than the previous week", html);
     }
 
     [Fact]
