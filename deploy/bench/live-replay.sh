@@ -60,7 +60,7 @@ rm -rf "$work/data"
 log="$work/service.log"
 ip netns exec "$ns" "$exe" run --config "$root/deploy/dev/demo-settings.json" \
   --set Service:DataFolder="$work/data" --set Capture:Interfaces:0=cmbench1 --set Service:FlushIntervalSeconds=2 \
-  --set Capture:KernelBufferBytes=268435456 >"$log" 2>&1 &
+  --set Capture:KernelBufferBytes=268435456 --set Reports:Delivery=Folder >"$log" 2>&1 &
 svc=$!
 for _ in $(seq 240); do grep -q "Capture started" "$log" && break; sleep 0.5; done
 grep -q "Capture started" "$log" || { echo "bench: service did not start"; cat "$log"; exit 1; }

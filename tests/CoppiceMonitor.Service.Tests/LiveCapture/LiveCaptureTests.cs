@@ -40,7 +40,7 @@ public sealed class LiveCaptureTests : IClassFixture<PostgresCluster>
 
         using var lab = new NetnsLab(ClientMac);
         using var service = Process.Start(CoppiceProcess.StartInfo(["run", .. common,
-            "--set", $"Capture:Interfaces:0={lab.CaptureInterface}", "--set", "Service:FlushIntervalSeconds=1"]))!;
+            "--set", $"Capture:Interfaces:0={lab.CaptureInterface}", "--set", "Service:FlushIntervalSeconds=1", "--set", "Reports:Delivery=Folder"]))!;
         var stderr = new System.Text.StringBuilder();
         var captureStarted = new TaskCompletionSource();
         service.ErrorDataReceived += (_, e) =>
@@ -59,7 +59,9 @@ public sealed class LiveCaptureTests : IClassFixture<PostgresCluster>
         var stdout = service.StandardOutput.ReadToEndAsync();
         try
         {
-            await captureStarted.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            // Fail fast (with the service's own message) if it exits instead of starting capture.
+            await Task.WhenAny(captureStarted.Task, service.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.True(captureStarted.Task.IsCompleted, $"service did not start capturing:\n{stderr}");
             await Task.Delay(500);
             var leased = lab.Run("dhcp", "lab-laptop").Trim().Split('\n')[^1];
             Assert.StartsWith("10.199.0.", leased, StringComparison.Ordinal);
