@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using CoppiceMonitor.Capture.Quic;
 
 namespace CoppiceMonitor.Simulation.Wire;
 
@@ -41,20 +42,11 @@ internal sealed class QuicInitialProtection : IDisposable
 
     public byte[] HeaderProtectionKey { get; }
 
-    /// <summary>
-    /// HKDF-Expand-Label (RFC 8446 section 7.1): HkdfLabel = uint16 length, opaque label&lt;7..255&gt; = "tls13 " +
-    /// label, opaque context&lt;0..255&gt; (empty here).
-    /// </summary>
+    /// <summary>HKDF-Expand-Label (RFC 8446 section 7.1), the same derivation the capture decoder decrypts with.</summary>
     internal static byte[] ExpandLabel(ReadOnlySpan<byte> secret, string label, int length)
     {
-        var full = Encoding.ASCII.GetBytes("tls13 " + label);
-        var info = new byte[2 + 1 + full.Length + 1];
-        BinaryPrimitives.WriteUInt16BigEndian(info, (ushort)length);
-        info[2] = (byte)full.Length;
-        full.CopyTo(info, 3);
-        info[^1] = 0;
         var output = new byte[length];
-        HKDF.Expand(HashAlgorithmName.SHA256, secret, output, info);
+        QuicInitialKeys.ExpandLabel(secret, Encoding.ASCII.GetBytes(label), output);
         return output;
     }
 
