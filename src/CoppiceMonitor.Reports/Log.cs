@@ -37,4 +37,10 @@ internal static partial class Log
 
     [LoggerMessage(4010, LogLevel.Error, "Retention purge is scheduled but RetentionPurger is not registered: nothing was purged (policy 10.4)")]
     public static partial void RetentionPurgeMissing(ILogger logger);
+
+    [LoggerMessage(4011, LogLevel.Information, "Report archive purge {Verb} {Files} file(s) and {Folders} folder(s) past the {Days}-day window; audit event {AuditEventId}")]
+    public static partial void ArchivePurged(ILogger logger, string verb, int files, int folders, int days, long auditEventId);
+
+    [LoggerMessage(4012, LogLevel.Error, "Retention purge of the database failed; the report archive purge still ran")]
+    public static partial void RetentionPurgeFailed(ILogger logger, Exception exception);
 }

@@ -24,6 +24,13 @@ public sealed class ReportOptions
     [Required]
     public string ArchiveFolder { get; set; } = "reports";
 
+    /// <summary>
+    /// Days a report's archived files are kept after the end of the period it reports (policy 10.4); the nightly
+    /// retention purge deletes older ones. Null (default): Retention:ReportRunsDays (400), per school if set there.
+    /// </summary>
+    [Range(1, 3650)]
+    public int? ArchiveRetentionDays { get; set; }
+
     /// <summary>Service categories the reports cover (the policy is about social media).</summary>
     [MinLength(1)]
     public IList<string> Categories { get; init; } = ["SocialMedia"];

@@ -1,5 +1,6 @@
 using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Delivery;
+using CoppiceMonitor.Storage.Retention;
 using CoppiceMonitor.Visits;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,10 @@ public static class ReportsServiceCollectionExtensions
         services.TryAddSingleton<ReportRunStore>();
         services.TryAddSingleton<SmtpReportSender>();
         services.TryAddSingleton<ReportRunner>();
+
+        // The archive shares the report_runs window (Retention:ReportRunsDays) unless Reports:ArchiveRetentionDays is set.
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.SectionName));
+        services.TryAddSingleton<ReportArchivePurger>();
         return services;
     }
 }

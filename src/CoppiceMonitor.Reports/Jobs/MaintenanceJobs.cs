@@ -1,3 +1,4 @@
+using CoppiceMonitor.Reports.Delivery;
 using CoppiceMonitor.Storage;
 using CoppiceMonitor.Storage.Retention;
 using Microsoft.Extensions.Logging;
@@ -7,32 +8,57 @@ using Quartz;
 namespace CoppiceMonitor.Reports.Jobs;
 
 /// <summary>
-/// Daily retention purge (policy 10.4) by Storage's <see cref="RetentionPurger"/>, which drops or deletes what is
-/// past each school's window, keeps what investigations hold, and writes the audit row.
+/// Daily retention purge (policy 10.4): the database by Storage's <see cref="RetentionPurger"/> (drops or deletes
+/// what is past each school's window, keeps what investigations hold, writes the audit row), then the report archive
+/// folder by <see cref="ReportArchivePurger"/> (its own audit row). The archive step runs even when the database step
+/// fails or is missing, and the job then fails so Quartz and the log show it.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class RetentionPurgeJob(IServiceProvider services, ILogger<RetentionPurgeJob> logger) : IJob
+public sealed class RetentionPurgeJob(IServiceProvider services, ReportArchivePurger archivePurger, ILogger<RetentionPurgeJob> logger) : IJob
 {
     public const string Actor = "scheduler";
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        Log.JobStarted(logger, nameof(RetentionPurgeJob), "retention window");
 
         // Resolved here, not injected, so a host that forgot the registration still schedules everything else and
         // says loudly every night that nothing is being purged.
+        PurgeResult? database = null;
+        Exception? failure = null;
         if (services.GetService(typeof(RetentionPurger)) is not RetentionPurger purger)
         {
             Log.RetentionPurgeMissing(logger);
-            return;
+        }
+        else
+        {
+            try
+            {
+                database = await purger.PurgeAsync(dryRun: false, actor: Actor, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.RetentionPurgeFailed(logger, exception);
+                failure = exception;
+            }
         }
 
-        Log.JobStarted(logger, nameof(RetentionPurgeJob), "retention window");
-        var result = await purger.PurgeAsync(dryRun: false, actor: Actor, cancellationToken).ConfigureAwait(false);
-        context.Result = result;
-        Log.JobFinished(logger, nameof(RetentionPurgeJob), $"{result.TotalDeleted} rows deleted, {result.PartitionsDropped} partitions dropped, audit event {result.AuditEventId}");
+        var archive = await archivePurger.PurgeAsync(dryRun: false, actor: Actor, cancellationToken).ConfigureAwait(false);
+        context.Result = new RetentionPurgeJobResult(database, archive);
+        if (failure is not null)
+        {
+            throw new JobExecutionException("The database retention purge failed (the report archive was purged).", failure);
+        }
+
+        Log.JobFinished(logger, nameof(RetentionPurgeJob), database is null
+            ? $"database not purged; archive: {archive.FilesDeleted} files deleted, audit event {archive.AuditEventId}"
+            : $"{database.TotalDeleted} rows deleted, {database.PartitionsDropped} partitions dropped, audit event {database.AuditEventId}; archive: {archive.FilesDeleted} files deleted, audit event {archive.AuditEventId}");
     }
 }
+
+/// <summary>What the nightly purge did: the database part (null when no purger is registered) and the archive part.</summary>
+public sealed record RetentionPurgeJobResult(PurgeResult? Database, ArchivePurgeResult Archive);
 
 /// <summary>Daily: day partitions for the coming days, and rows caught in the default partitions moved out.</summary>
 [DisallowConcurrentExecution]

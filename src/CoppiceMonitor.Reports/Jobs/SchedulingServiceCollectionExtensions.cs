@@ -1,4 +1,5 @@
 using CoppiceMonitor.Storage;
+using CoppiceMonitor.Storage.Retention;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,6 +41,16 @@ public static class SchedulingServiceCollectionExtensions
             sp.GetRequiredService<Data.ReportDatabase>().DataSource,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<PartitionMaintainer>>()));
+
+        // The nightly purge's database part, on the reports' data source, unless the host registered Storage's own
+        // (AddCoppiceStorage); without either the job would purge nothing but the archive.
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => new RetentionPurger(
+            sp.GetRequiredService<Data.ReportDatabase>().DataSource,
+            sp.GetRequiredService<IOptions<RetentionOptions>>(),
+            new AuditLog(sp.GetRequiredService<Data.ReportDatabase>().DataSource, sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<RetentionPurger>>()));
 
         // Quartz reads its schedule while the container is being built, so the values are bound here as well;
         // the validator above rejects the same bad values at start.
