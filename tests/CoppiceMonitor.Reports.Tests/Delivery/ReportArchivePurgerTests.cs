@@ -149,7 +149,11 @@ public sealed class ReportArchivePurgerTests(PostgresCluster cluster) : IClassFi
                 while (!fired.Task.IsCompleted)
                 {
                     Assert.True(DateTime.UtcNow < deadline, "the retention purge job did not fire");
-                    clock.Advance(TimeSpan.FromSeconds(1));
+                    if (clock.GetUtcNow() < Now.AddSeconds(30))
+                    {
+                        clock.Advance(TimeSpan.FromSeconds(1));
+                    }
+
                     await Task.WhenAny(fired.Task, Task.Delay(200));
                 }
             }
