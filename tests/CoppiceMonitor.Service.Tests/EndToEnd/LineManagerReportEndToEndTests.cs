@@ -155,6 +155,7 @@ public sealed class LineManagerReportEndToEndTests : IClassFixture<PostgresClust
         Assert.Equal(SchedulingServiceCollectionExtensions.WeeklyLineManagerKey, context.JobDetail.Key.Name);
         Assert.Equal(WeeklyFiringUtc, context.ScheduledFireTimeUtc);
         var deliveries = Assert.IsAssignableFrom<IReadOnlyList<ReportDeliveryResult>>(context.Result);
+        Assert.Equal(managers, deliveries.Select(d => d.RecipientStaffId).Order(StringComparer.Ordinal));
         Assert.All(deliveries, d => Assert.Equal(ReportDeliveryOutcome.Sent, d.Outcome));
         Assert.Equal(new ReportPeriod(new DateOnly(2026, 10, 12), new DateOnly(2026, 10, 18)), deliveries[0].Period);
 
