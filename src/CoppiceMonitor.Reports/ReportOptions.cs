@@ -31,9 +31,21 @@ public sealed class ReportOptions
     [Range(1, 3650)]
     public int? ArchiveRetentionDays { get; set; }
 
-    /// <summary>Service categories the reports cover (the policy is about social media).</summary>
-    [MinLength(1)]
-    public IList<string> Categories { get; init; } = ["SocialMedia"];
+    /// <summary>
+    /// Catalogue categories the reports cover. Empty (default): <see cref="DefaultCategories"/>. The default is not
+    /// put in the list itself because configuration binding appends to a list, so a school could never narrow it.
+    /// </summary>
+    public IList<string> Categories { get; init; } = [];
+
+    /// <summary>
+    /// The services the policy names as social media: the catalogue files YouTube under Video and WhatsApp and
+    /// Messenger under Messaging, and staff use of them in lessons concerns section 8.6.2 as much as Facebook does.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultCategories { get; } = ["SocialMedia", "Video", "Messaging"];
+
+    /// <summary>The categories a run reports: the configured ones without repeats, or the default.</summary>
+    public string[] EffectiveCategories() =>
+        Categories.Count == 0 ? [.. DefaultCategories] : [.. Categories.Distinct(StringComparer.Ordinal)];
 
     /// <summary>Sends tried per report in one run before it is recorded as failed.</summary>
     [Range(1, 20)]

@@ -90,7 +90,7 @@ public sealed class ReportRunner(
     /// <summary>Builds and renders every line manager's report without recording or sending anything.</summary>
     public async Task<IReadOnlyList<RenderedReport>> RenderLineManagerReportsAsync(ReportPeriod period, CancellationToken cancellationToken)
     {
-        var categories = options.Value.Categories.ToArray();
+        var categories = options.Value.EffectiveCategories();
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var rendered = new List<RenderedReport>();
         foreach (var school in await data.GetSchoolsAsync(cancellationToken).ConfigureAwait(false))
@@ -112,7 +112,7 @@ public sealed class ReportRunner(
     public async Task<IReadOnlyList<RenderedReport>> RenderHeadteacherReportsAsync(ReportPeriod period, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var categories = settings.Categories.ToArray();
+        var categories = settings.EffectiveCategories();
         var now = timeProvider.GetUtcNow().UtcDateTime;
         var rendered = new List<RenderedReport>();
         foreach (var school in await data.GetSchoolsAsync(cancellationToken).ConfigureAwait(false))
