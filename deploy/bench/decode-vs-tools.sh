@@ -138,13 +138,15 @@ for n, t in rows.items():
 o = rows['ours']
 ok = True
 if o:
-    print('our throughput as a ratio to theirs (their time / ours; >1 = ours faster):')
+    print('our throughput as a ratio to theirs (their time / ours; >1 = ours faster; on a busy machine the CPU')
+    print('seconds are the steadier figure, since wall time includes waiting for a core):')
     goals = {'tcpdump': 0.5, 'ndpiReader': 5.0, 'tshark': 50.0}
     for n, goal in goals.items():
         t = rows[n]
         if t:
             wall, cpu = t[0] / o[0], t[1] / o[1]
-            print('  vs %-10s wall %6.2fx  cpu %6.2fx   goal >= %.1fx: %s' % (n, wall, cpu, goal, 'met' if wall >= goal else 'NOT met (wall)'))
+            verdict = 'met' if wall >= goal and cpu >= goal else 'met on CPU only' if cpu >= goal else 'NOT met'
+            print('  vs %-10s wall %6.2fx  cpu %6.2fx   goal >= %.1fx: %s' % (n, wall, cpu, goal, verdict))
     n = rows['ndpiReader']
     if n:
         print('  peak RSS ours %.1f MiB vs ndpiReader %.1f MiB: %s' % (o[2], n[2], 'lower' if o[2] < n[2] else 'NOT lower'))
