@@ -19,6 +19,12 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
 {
     private const int MaxTunnelDepth = 4;
     private const int MaxPooledAssemblers = 1024;
+
+    /// <summary>
+    /// Client segments kept while waiting for a TLS record start when no SYN was seen: a hello reordered in flight
+    /// shows its start within a few segments; a connection picked up mid-stream never does.
+    /// </summary>
+    private const int MaxSegmentsBeforeHelloStart = 4;
     private const int MaxDnsQuestions = 32;
     private const int MaxDnsAnswers = 256;
     private const byte ProtocolTcp = 6;
@@ -846,6 +852,11 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
             entry.SawClientSyn = true;
             entry.ClientInitialSequence = sequence;
         }
+        else if (syn && ack && !fromClient)
+        {
+            entry.SawServerSyn = true;
+            entry.ServerInitialSequence = sequence;
+        }
 
         if (!payload.IsEmpty)
         {
@@ -879,10 +890,11 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
     {
         if (entry.Hello is null)
         {
-            // Where the stream's first byte is known to be in hand (or the start was never seen), anything but a
-            // TLS handshake record (0x16) means this is not a TLS connection; no assembler is taken for it.
-            var startKnownElsewhere = entry.SawClientSyn && sequence != unchecked(entry.ClientInitialSequence + 1);
-            if (!startKnownElsewhere && payload[0] != 0x16)
+            // The stream's first byte is in hand when this segment follows the client's SYN directly; anything but
+            // a TLS handshake record (0x16) there means this is not a TLS connection. Without a SYN the same goes
+            // for plain HTTP on port 80 (a request line is unmistakable).
+            var atStreamStart = entry.SawClientSyn && sequence == unchecked(entry.ClientInitialSequence + 1);
+            if (payload[0] != 0x16 && (atStreamStart || entry.ServerPort == 80))
             {
                 entry.HelloDone = true;
                 if (entry.ServerPort == 80)
@@ -903,6 +915,14 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
         var status = entry.Hello.Add(sequence, false, payload, out var hello);
         if (status == ParseStatus.NeedMoreData)
         {
+            // Without a SYN, segments that precede the record start are kept aside by the assembler (a reordered
+            // hello's later part); a mid-stream connection never shows a start, so give up after a few segments.
+            if (!entry.Hello.HasStreamStart && ++entry.SegmentsBeforeHelloStart >= MaxSegmentsBeforeHelloStart)
+            {
+                ReleaseAssembler(entry);
+                entry.HelloDone = true;
+            }
+
             return;
         }
 
@@ -950,14 +970,32 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
 
     private void DecodeDnsOverTcp(ref PacketInfo p, FlowEntry entry, bool fromClient, uint sequence, ReadOnlySpan<byte> payload, ushort sourcePort, ushort destinationPort)
     {
-        var stream = fromClient ? (entry.DnsFromClient ??= new DnsTcpStream()) : (entry.DnsFromServer ??= new DnsTcpStream());
-        if (!stream.TryAccept(sequence, ref payload))
+        var stream = fromClient ? entry.DnsFromClient : entry.DnsFromServer;
+        if (stream is null)
         {
-            return;
+            // A seen SYN fixes where the stream starts, so a first data segment that arrives late is not lost.
+            stream = new DnsTcpStream();
+            if (fromClient && entry.SawClientSyn)
+            {
+                stream.Start(unchecked(entry.ClientInitialSequence + 1));
+            }
+            else if (!fromClient && entry.SawServerSyn)
+            {
+                stream.Start(unchecked(entry.ServerInitialSequence + 1));
+            }
+
+            if (fromClient)
+            {
+                entry.DnsFromClient = stream;
+            }
+            else
+            {
+                entry.DnsFromServer = stream;
+            }
         }
 
         var state = new TcpDnsState { Decoder = this, Packet = p, SourcePort = sourcePort, DestinationPort = destinationPort };
-        stream.Process(payload, ref state, s_onTcpDnsMessage);
+        stream.Add(sequence, payload, ref state, s_onTcpDnsMessage);
     }
 
     private static void OnTcpDnsMessage(ref TcpDnsState state, ReadOnlySpan<byte> message) =>

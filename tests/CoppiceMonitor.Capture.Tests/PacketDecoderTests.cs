@@ -208,6 +208,148 @@ public sealed class PacketDecoderTests
     }
 
     [Fact]
+    public void Decode_NoSynAndHelloTailFirst_WaitsForTheRecordStartAndEmitsSni()
+    {
+        // Capture started after the handshake's SYN; the hello's second segment overtook its first.
+        var hello = ClientHelloBuilder.ToRecords(new ClientHelloBuilder { ServerName = "www.tiktok.com", PaddingExtensionLength = 1300 }.BuildHandshake());
+        var head = hello[..1000];
+        var tail = hello[1000..];
+        Assert.NotEqual(0x16, tail[0]);
+        const uint seq = 123_456;
+
+        Feed(
+            TcpFrame(50001, 443, seq + 1000, Psh | Ack, tail),
+            TcpFrame(443, 50001, 9000, Ack, [0x17, 3, 3, 0, 1, 0], fromClient: false),
+            TcpFrame(50001, 443, seq, Ack, head));
+
+        var o = Assert.Single(_sink.OfKind(ObservationKind.TlsClientHello));
+        Assert.Equal("www.tiktok.com", o.Name);
+        Assert.Equal(Client, o.Client);
+        Assert.Equal(443, o.ServerPort);
+    }
+
+    [Fact]
+    public void Decode_NoSynAndRecordStartThreeSegmentsLate_StillEmitsSni()
+    {
+        var hello = ClientHelloBuilder.ToRecords(new ClientHelloBuilder { ServerName = "chat.example.org", PaddingExtensionLength = 1500 }.BuildHandshake());
+        var parts = new[] { hello[..500], hello[500..1000], hello[1000..1500], hello[1500..] };
+        const uint seq = 4_000_000_000; // wraps past 2^32 inside the hello
+
+        Feed(
+            TcpFrame(50002, 443, seq + 1500, Ack, parts[3]),
+            TcpFrame(50002, 443, seq + 1000, Ack, parts[2]),
+            TcpFrame(50002, 443, seq + 500, Ack, parts[1]),
+            TcpFrame(50002, 443, seq, Ack, parts[0]));
+
+        Assert.Equal("chat.example.org", Assert.Single(_sink.OfKind(ObservationKind.TlsClientHello)).Name);
+    }
+
+    [Fact]
+    public void Decode_NoSynAndNoRecordStartWithinBound_GivesUpOnTheConnection()
+    {
+        // A connection picked up mid-stream: application data, then (long after) bytes that look like a hello.
+        var hello = ClientHelloBuilder.ToRecords(new ClientHelloBuilder { ServerName = "late.example" }.BuildHandshake());
+        byte[] appData = [0x17, 3, 3, 0, 4, 1, 2, 3, 4];
+        var frames = new List<byte[]>();
+        uint seq = 777;
+        for (var i = 0; i < 4; i++)
+        {
+            frames.Add(TcpFrame(50003, 443, seq, Ack, appData));
+            seq += (uint)appData.Length;
+        }
+
+        frames.Add(TcpFrame(50003, 443, seq, Ack, hello));
+        Feed([.. frames]);
+
+        Assert.Empty(_sink.OfKind(ObservationKind.TlsClientHello));
+        Assert.Equal(0, _decoder.Counters.TlsClientHellos);
+    }
+
+    [Fact]
+    public void Decode_SynThenNonTlsFirstBytes_IsNotTls()
+    {
+        var hello = ClientHelloBuilder.ToRecords(new ClientHelloBuilder { ServerName = "after.example" }.BuildHandshake());
+        byte[] banner = "SSH-2.0-OpenSSH_9.2\r\n"u8.ToArray();
+        const uint isn = 50;
+
+        Feed(
+            TcpFrame(50004, 22, isn, Syn),
+            TcpFrame(50004, 22, isn + 1, Psh | Ack, banner),
+            TcpFrame(50004, 22, isn + 1 + (uint)banner.Length, Psh | Ack, hello));
+
+        Assert.Empty(_sink.OfKind(ObservationKind.TlsClientHello));
+    }
+
+    [Fact]
+    public void Decode_DnsOverTcpAnswerSegmentsReordered_ReassemblesTheAnswer()
+    {
+        byte[] address = [203, 0, 113, 7];
+        var answer = DnsResponse("reordered.example", 1, [.. Enumerable.Repeat(((ushort)1, address), 40)]);
+        byte[] stream = [.. U16((ushort)answer.Length), .. answer];
+        var third = stream.Length / 3;
+        var a = stream[..third];
+        var b = stream[third..(2 * third)];
+        var c = stream[(2 * third)..];
+        const uint isn = 90_000;
+
+        Feed(
+            TcpFrame(40010, 53, 10, Syn),
+            TcpFrame(53, 40010, isn, Syn | Ack, fromClient: false),
+            TcpFrame(53, 40010, isn + 1 + (uint)(2 * third), Psh | Ack, c, fromClient: false),
+            TcpFrame(53, 40010, isn + 1 + (uint)third, Ack, b, fromClient: false),
+            TcpFrame(53, 40010, isn + 1 + (uint)third, Ack, b, fromClient: false),     // retransmission of a held segment
+            TcpFrame(53, 40010, isn + 1, Ack, a, fromClient: false));
+
+        var o = Assert.Single(_sink.OfKind(ObservationKind.DnsAnswer));
+        Assert.Equal("reordered.example", o.Name);
+        Assert.Equal(40, Assert.IsType<DnsAnswerDetail>(o.Detail).Addresses.Count);
+        Assert.Equal(0, _decoder.Counters.Malformed(MalformedKind.Dns));
+    }
+
+    [Fact]
+    public void Decode_DnsOverTcpFirstSegmentLateAfterSyn_IsNotLost()
+    {
+        var first = DnsQuery("first.example");
+        var second = DnsQuery("second.example");
+        byte[] one = [.. U16((ushort)first.Length), .. first];
+        byte[] two = [.. U16((ushort)second.Length), .. second];
+        const uint isn = 5;
+
+        Feed(
+            TcpFrame(40011, 53, isn, Syn),
+            TcpFrame(40011, 53, isn + 1 + (uint)one.Length, Psh | Ack, two),
+            TcpFrame(40011, 53, isn + 1, Psh | Ack, one));
+
+        Assert.Equal(["first.example", "second.example"], _sink.OfKind(ObservationKind.DnsQuery).Select(o => o.Name));
+    }
+
+    [Fact]
+    public void Decode_DnsOverTcpGapNeverFilled_GivesUpBoundedAndResumes()
+    {
+        // A lost segment in the middle of a message: later whole messages arrive past the gap. Once the hold is
+        // full the gap is abandoned and the held messages are decoded from the earliest one.
+        var lost = DnsQuery("lost.example");
+        byte[] lostMessage = [.. U16((ushort)lost.Length), .. lost];
+        const uint isn = 1;
+        var frames = new List<byte[]> { TcpFrame(40012, 53, isn, Syn), TcpFrame(40012, 53, isn + 1, Psh | Ack, lostMessage[..5]) };
+        var seq = isn + 1 + (uint)lostMessage.Length;
+        var names = new List<string>();
+        for (var i = 0; i <= Dns.DnsTcpStream.MaxHeldSegments; i++)
+        {
+            var name = $"q{i}.example";
+            names.Add(name);
+            var query = DnsQuery(name);
+            byte[] message = [.. U16((ushort)query.Length), .. query];
+            frames.Add(TcpFrame(40012, 53, seq, Psh | Ack, message));
+            seq += (uint)message.Length;
+        }
+
+        Feed([.. frames]);
+
+        Assert.Equal(names, _sink.OfKind(ObservationKind.DnsQuery).Select(o => o.Name));
+    }
+
+    [Fact]
     public void Decode_QuicInitialV1_EmitsQuicSni()
     {
         var handshake = new ClientHelloBuilder { ServerName = "www.tiktok.com", Alpn = ["h3"] }.BuildHandshake();

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using CoppiceMonitor.Testing;
 
 namespace CoppiceMonitor.Simulation.Tests;
 
@@ -10,7 +11,7 @@ namespace CoppiceMonitor.Simulation.Tests;
 /// </summary>
 internal static class QuicTestDecryptor
 {
-    private static readonly byte[] Salt = Convert.FromHexString("38762cf7f55934b34d179ae6a4c80cadccbb7f0a");
+    private static readonly byte[] Salt = Convert.FromHexString(QuicRfcVectors.SaltV1);
 
     public static byte[] DecryptClientInitial(byte[] packet, byte[] dcid)
     {

@@ -90,6 +90,11 @@ internal sealed class FlowEntry
 
     public bool SawClientSyn;
     public uint ClientInitialSequence;
+    public bool SawServerSyn;
+    public uint ServerInitialSequence;
+
+    /// <summary>Client segments seen without a TLS record start while no SYN told where the stream begins.</summary>
+    public int SegmentsBeforeHelloStart;
 
     /// <summary>True once the client's first bytes have been classified (hello found, not TLS, or gave up).</summary>
     public bool HelloDone;
@@ -132,6 +137,9 @@ internal sealed class FlowEntry
         ActiveMinutes = null;
         SawClientSyn = false;
         ClientInitialSequence = 0;
+        SawServerSyn = false;
+        ServerInitialSequence = 0;
+        SegmentsBeforeHelloStart = 0;
         HelloDone = false;
         Hello = null;
         ClientFin = false;

@@ -5,7 +5,7 @@ namespace CoppiceMonitor.Capture.Quic;
 
 /// <summary>
 /// The client's Initial packet protection keys for one Destination Connection ID (RFC 9001 5.2, RFC 9369 3.3).
-/// Owns an AES-GCM instance (payload) and an AES instance (header protection, ECB).
+/// Owns an AES-GCM instance (payload) and an AES-128 block cipher (header protection).
 /// </summary>
 internal sealed class QuicInitialKeys : IDisposable
 {
@@ -15,23 +15,13 @@ internal sealed class QuicInitialKeys : IDisposable
     public const int SampleLength = 16;
 
     private readonly AesGcm _aead;
-    private readonly Aes _headerProtection;
-
-    // One ECB encryptor kept for the life of the keys: the span one-shot EncryptEcb sets up a native cipher context
-    // per call, which cost as much as the whole AES-GCM payload decryption.
-    private readonly ICryptoTransform _headerProtectionEncryptor;
-    private readonly byte[] _sample = new byte[SampleLength];
-    private readonly byte[] _mask = new byte[SampleLength];
+    private readonly HeaderProtectionCipher _headerProtection;
     private readonly byte[] _iv;
 
     private QuicInitialKeys(ReadOnlySpan<byte> key, byte[] iv, ReadOnlySpan<byte> hpKey)
     {
         _aead = new AesGcm(key, TagLength);
-        _headerProtection = Aes.Create();
-        _headerProtection.Key = hpKey.ToArray();
-        _headerProtection.Mode = CipherMode.ECB;
-        _headerProtection.Padding = PaddingMode.None;
-        _headerProtectionEncryptor = _headerProtection.CreateEncryptor();
+        _headerProtection = new HeaderProtectionCipher(hpKey);
         _iv = iv;
     }
 
@@ -60,7 +50,7 @@ internal sealed class QuicInitialKeys : IDisposable
         Span<byte> clientSecret, Span<byte> key, Span<byte> iv, Span<byte> hp)
     {
         Span<byte> initialSecret = stackalloc byte[32];
-        HKDF.Extract(HashAlgorithmName.SHA256, destinationConnectionId, salt, initialSecret);
+        InitialHkdf.Extract(salt, destinationConnectionId, initialSecret);
         ExpandLabel(initialSecret, "client in"u8, clientSecret);
         ExpandLabel(clientSecret, isV2 ? "quicv2 key"u8 : "quic key"u8, key);
         ExpandLabel(clientSecret, isV2 ? "quicv2 iv"u8 : "quic iv"u8, iv);
@@ -87,16 +77,12 @@ internal sealed class QuicInitialKeys : IDisposable
         prefix.CopyTo(info[3..]);
         label.CopyTo(info[(3 + prefix.Length)..]);
         info[^1] = 0;
-        HKDF.Expand(HashAlgorithmName.SHA256, secret, output, info);
+        InitialHkdf.Expand(secret, info, output);
     }
 
     /// <summary>RFC 9001 5.4.3: mask = AES-ECB(hp_key, sample).</summary>
-    public void HeaderProtectionMask(ReadOnlySpan<byte> sample, Span<byte> mask)
-    {
-        sample[..SampleLength].CopyTo(_sample);
-        _headerProtectionEncryptor.TransformBlock(_sample, 0, SampleLength, _mask, 0);
-        _mask.CopyTo(mask);
-    }
+    public void HeaderProtectionMask(ReadOnlySpan<byte> sample, Span<byte> mask) =>
+        _headerProtection.Encrypt(sample[..SampleLength], mask);
 
     /// <summary>
     /// RFC 9001 5.3: nonce = iv XOR packet number (left-padded). False when the tag does not verify (wrong keys:
@@ -132,7 +118,6 @@ internal sealed class QuicInitialKeys : IDisposable
     public void Dispose()
     {
         _aead.Dispose();
-        _headerProtectionEncryptor.Dispose();
         _headerProtection.Dispose();
     }
 }

@@ -88,6 +88,9 @@ public sealed class TlsClientHelloAssembler
         return Evaluate(out hello);
     }
 
+    /// <summary>True once the stream start is known (a SYN, or a segment that begins a TLS handshake record).</summary>
+    public bool HasStreamStart => _haveStart;
+
     /// <summary>Returns buffers to the pool and forgets everything, so the instance can serve another flow.</summary>
     public void Reset()
     {
@@ -125,7 +128,15 @@ public sealed class TlsClientHelloAssembler
             return false;
         }
 
-        _earlyBytes ??= ArrayPool<byte>.Shared.Rent(MaxStreamBytes);
+        // Grown as needed: connections picked up mid-stream take this path too, and most of them hold little.
+        if (_earlyBytes is null || _earlyBytes.Length < _earlyUsed + payload.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(MaxStreamBytes, Math.Max(2048, 2 * (_earlyUsed + payload.Length))));
+            _earlyBytes?.AsSpan(0, _earlyUsed).CopyTo(bigger);
+            ReturnBuffer(ref _earlyBytes);
+            _earlyBytes = bigger;
+        }
+
         payload.CopyTo(_earlyBytes.AsSpan(_earlyUsed));
         _early[_earlyCount++] = new EarlySegment(sequence, _earlyUsed, payload.Length);
         _earlyUsed += payload.Length;

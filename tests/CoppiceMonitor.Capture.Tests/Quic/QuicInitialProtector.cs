@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CoppiceMonitor.Capture.Quic;
+using CoppiceMonitor.Testing;
 
 namespace CoppiceMonitor.Capture.Tests.Quic;
 
@@ -12,8 +13,8 @@ internal static class QuicInitialProtector
 {
     public const uint Version1 = 1;
     public const uint Version2 = 0x6b3343cf;
-    private static readonly byte[] SaltV1 = Convert.FromHexString("38762cf7f55934b34d179ae6a4c80cadccbb7f0a");
-    private static readonly byte[] SaltV2 = Convert.FromHexString("0dede3def700a6db819381be6e269dcbf9bd2ed9");
+    private static readonly byte[] SaltV1 = Convert.FromHexString(QuicRfcVectors.SaltV1);
+    private static readonly byte[] SaltV2 = Convert.FromHexString(QuicRfcVectors.SaltV2);
 
     /// <summary>CRYPTO frame (type 0x06): offset and length as 4-byte varints, then the data.</summary>
     public static byte[] CryptoFrame(int offset, ReadOnlySpan<byte> data) =>

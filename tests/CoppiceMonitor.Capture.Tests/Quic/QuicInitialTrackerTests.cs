@@ -1,6 +1,7 @@
 using CoppiceMonitor.Capture.Quic;
 using CoppiceMonitor.Capture.Tests.Tls;
 using CoppiceMonitor.Capture.Tls;
+using CoppiceMonitor.Testing;
 
 namespace CoppiceMonitor.Capture.Tests.Quic;
 
@@ -8,17 +9,13 @@ namespace CoppiceMonitor.Capture.Tests.Quic;
 public sealed class QuicInitialTrackerTests
 {
     private static readonly DateTime Now = new(2026, 11, 25, 9, 0, 0, DateTimeKind.Utc);
-    private static readonly byte[] Dcid = Convert.FromHexString(RfcVectors.DestinationConnectionId);
+    private static readonly byte[] Dcid = Convert.FromHexString(QuicRfcVectors.DestinationConnectionId);
 
     [Theory]
     // RFC 9001 A.1: client_initial_secret, key, iv, hp for DCID 0x8394c8f03e515708.
-    [InlineData("38762cf7f55934b34d179ae6a4c80cadccbb7f0a", false,
-        "c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea",
-        "1f369613dd76d5467730efcbe3b1a22d", "fa044b2f42a3fd3b46fb255c", "9f50449e04a0e810283a1e9933adedd2")]
+    [InlineData(QuicRfcVectors.SaltV1, false, QuicRfcVectors.ClientSecretV1, QuicRfcVectors.ClientKeyV1, QuicRfcVectors.ClientIvV1, QuicRfcVectors.ClientHpV1)]
     // RFC 9369 A.1: the same for QUIC v2 ("quicv2 " labels, v2 salt).
-    [InlineData("0dede3def700a6db819381be6e269dcbf9bd2ed9", true,
-        "14ec9d6eb9fd7af83bf5a668bc17a7e283766aade7ecd0891f70f9ff7f4bf47b",
-        "8b1a0bc121284290a29e0971b5cd045d", "91f73e2351d8fa91660e909f", "45b95e15235d6f45a6b19cbcb0294ba9")]
+    [InlineData(QuicRfcVectors.SaltV2, true, QuicRfcVectors.ClientSecretV2, QuicRfcVectors.ClientKeyV2, QuicRfcVectors.ClientIvV2, QuicRfcVectors.ClientHpV2)]
     public void DeriveMaterial_RfcAppendixA1_MatchesPublishedKeys(string salt, bool isV2, string secret, string key, string iv, string hp)
     {
         var clientSecret = new byte[32];
@@ -35,12 +32,12 @@ public sealed class QuicInitialTrackerTests
     }
 
     [Theory]
-    [InlineData(RfcVectors.Rfc9001ClientInitial, "v1")]
-    [InlineData(RfcVectors.Rfc9369ClientInitial, "v2")]
+    [InlineData(QuicRfcVectors.Rfc9001ClientInitial, "v1")]
+    [InlineData(QuicRfcVectors.Rfc9369ClientInitial, "v2")]
     public void TryProcess_RfcAppendixA2ClientInitial_FindsExampleCom(string packetHex, string expectedVersion)
     {
         var tracker = new QuicInitialTracker();
-        var packet = RfcVectors.Hex(packetHex);
+        var packet = QuicRfcVectors.Hex(packetHex);
 
         Assert.True(QuicInitialTracker.LooksLikeQuicLongHeader(packet));
         var status = tracker.TryProcess(packet, 42, Now, out var hello, out var version);
@@ -56,7 +53,7 @@ public sealed class QuicInitialTrackerTests
     [Fact]
     public void TryProcess_EveryTruncationOfRfcPacket_NeverSucceedsOrThrows()
     {
-        var packet = RfcVectors.Hex(RfcVectors.Rfc9001ClientInitial);
+        var packet = QuicRfcVectors.Hex(QuicRfcVectors.Rfc9001ClientInitial);
         var tracker = new QuicInitialTracker();
         for (var length = 0; length < packet.Length; length++)
         {
@@ -69,7 +66,7 @@ public sealed class QuicInitialTrackerTests
     public void TryProcess_BitFlipsInRfcPacket_NeverThrow()
     {
         var random = new Random(9001);
-        var original = RfcVectors.Hex(RfcVectors.Rfc9001ClientInitial);
+        var original = QuicRfcVectors.Hex(QuicRfcVectors.Rfc9001ClientInitial);
         var tracker = new QuicInitialTracker(maxPendingConnections: 64);
         var successes = 0;
         for (var i = 0; i < 2000; i++)

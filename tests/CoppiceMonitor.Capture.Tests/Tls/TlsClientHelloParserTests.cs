@@ -1,5 +1,6 @@
 using CoppiceMonitor.Capture.Tests.Quic;
 using CoppiceMonitor.Capture.Tls;
+using CoppiceMonitor.Testing;
 
 namespace CoppiceMonitor.Capture.Tests.Tls;
 
@@ -25,7 +26,7 @@ public sealed class TlsClientHelloParserTests
     [Fact]
     public void TryParseHandshake_Rfc9001ClientHello_ExtractsNameAlpnAndVersion()
     {
-        var status = TlsClientHelloParser.TryParseHandshake(RfcVectors.ClientHello(), out var hello);
+        var status = TlsClientHelloParser.TryParseHandshake(QuicRfcVectors.ClientHello(), out var hello);
 
         Assert.Equal(ParseStatus.Success, status);
         Assert.Equal("example.com", hello.ServerName);
@@ -69,7 +70,7 @@ public sealed class TlsClientHelloParserTests
         var samples = new[]
         {
             Tls12ClientHelloRecord,
-            ClientHelloBuilder.ToRecords(RfcVectors.ClientHello()),
+            ClientHelloBuilder.ToRecords(QuicRfcVectors.ClientHello()),
             ClientHelloBuilder.ToRecords(new ClientHelloBuilder { PaddingExtensionLength = 1500 }.BuildHandshake(), maxFragment: 500),
             ClientHelloBuilder.ToRecords(new ClientHelloBuilder { ServerName = null, Alpn = [], SupportedVersions = null }.BuildHandshake(), maxFragment: 7),
         };
@@ -88,7 +89,7 @@ public sealed class TlsClientHelloParserTests
     [Fact]
     public void TryParseHandshake_EveryPrefix_NeedMoreDataThenSuccess()
     {
-        var handshake = RfcVectors.ClientHello();
+        var handshake = QuicRfcVectors.ClientHello();
         for (var length = 0; length < handshake.Length; length++)
         {
             Assert.Equal(ParseStatus.NeedMoreData, TlsClientHelloParser.TryParseHandshake(handshake.AsSpan(0, length), out _));
@@ -202,7 +203,7 @@ public sealed class TlsClientHelloParserTests
         var samples = new[]
         {
             Tls12ClientHelloRecord,
-            ClientHelloBuilder.ToRecords(RfcVectors.ClientHello(), maxFragment: 90),
+            ClientHelloBuilder.ToRecords(QuicRfcVectors.ClientHello(), maxFragment: 90),
             ClientHelloBuilder.ToRecords(new ClientHelloBuilder { EncryptedClientHello = true, PaddingExtensionLength = 900 }.BuildHandshake(), maxFragment: 400),
         };
         var outcomes = new HashSet<ParseStatus>();

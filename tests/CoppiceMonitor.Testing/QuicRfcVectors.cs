@@ -1,8 +1,56 @@
-namespace CoppiceMonitor.Capture.Tests.Quic;
+namespace CoppiceMonitor.Testing;
 
-/// <summary>Test vectors quoted from RFC 9001 Appendix A and RFC 9369 Appendix A (hex as printed in the RFCs).</summary>
-internal static class RfcVectors
+/// <summary>
+/// Test vectors quoted from RFC 9001 Appendix A (QUIC v1 Initial protection) and RFC 9369 Appendix A (QUIC v2), hex
+/// as printed in the RFCs. One copy for every test project: the capture decoder's tests and the simulator's.
+/// </summary>
+public static class QuicRfcVectors
 {
+    /// <summary>RFC 9001 5.2: the QUIC v1 initial_salt.</summary>
+    public const string SaltV1 = "38762cf7f55934b34d179ae6a4c80cadccbb7f0a";
+
+    /// <summary>RFC 9369 3.3.1: the QUIC v2 initial_salt.</summary>
+    public const string SaltV2 = "0dede3def700a6db819381be6e269dcbf9bd2ed9";
+
+    /// <summary>RFC 9001 A.1: client_initial_secret, key, iv, hp.</summary>
+    public const string ClientSecretV1 = "c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea";
+    public const string ClientKeyV1 = "1f369613dd76d5467730efcbe3b1a22d";
+    public const string ClientIvV1 = "fa044b2f42a3fd3b46fb255c";
+    public const string ClientHpV1 = "9f50449e04a0e810283a1e9933adedd2";
+
+    /// <summary>RFC 9001 A.1: server_initial_secret, key, iv, hp.</summary>
+    public const string ServerSecretV1 = "3c199828fd139efd216c155ad844cc81fb82fa8d7446fa7d78be803acdda951b";
+    public const string ServerKeyV1 = "cf3a5331653c364c88f0f379b6067e37";
+    public const string ServerIvV1 = "0ac1493ca1905853b0bba03e";
+    public const string ServerHpV1 = "c206b8d9b9f0f37644430b490eeaa314";
+
+    /// <summary>RFC 9369 A.1: the client's secret, key, iv, hp for QUIC v2 ("quicv2 " labels, v2 salt).</summary>
+    public const string ClientSecretV2 = "14ec9d6eb9fd7af83bf5a668bc17a7e283766aade7ecd0891f70f9ff7f4bf47b";
+    public const string ClientKeyV2 = "8b1a0bc121284290a29e0971b5cd045d";
+    public const string ClientIvV2 = "91f73e2351d8fa91660e909f";
+    public const string ClientHpV2 = "45b95e15235d6f45a6b19cbcb0294ba9";
+
+    /// <summary>RFC 9001 A.2: the client Initial's unprotected header (packet number 2 in 4 bytes, length 1182).</summary>
+    public const string ClientInitialHeader = "c300000001088394c8f03e5157080000449e00000002";
+
+    /// <summary>RFC 9001 A.3: the server Initial's unprotected header (SCID f067a5502a4262b5, packet number 1).</summary>
+    public const string ServerInitialHeader = "c1000000010008f067a5502a4262b50040750001";
+
+    /// <summary>RFC 9001 A.3: the server Initial's payload (ACK, then a CRYPTO frame with the ServerHello).</summary>
+    public const string ServerInitialPayload =
+        "02000000000600405a020000560303eefce7f7b37ba1d1632e96677825ddf739" +
+        "88cfc79825df566dc5430b9a045a1200130100002e00330024001d00209d3c94" +
+        "0d89690b84d08a60993c144eca684d1081287c834d5311bcf32bb9da1a002b00" +
+        "020304";
+
+    /// <summary>RFC 9001 A.3: the protected server Initial.</summary>
+    public const string ServerInitial =
+        "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a" +
+        "5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3" +
+        "dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84" +
+        "022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc4" +
+        "2158407dd074ee";
+
     /// <summary>The client's Destination Connection ID used by both appendices.</summary>
     public const string DestinationConnectionId = "8394c8f03e515708";
 
