@@ -155,6 +155,42 @@ public sealed class VisitCopyWriter(NpgsqlDataSource dataSource, TimeProvider ti
     }
 }
 
+/// <summary>Binary COPY of DHCP lease batches into dhcp_leases (ids from the sequence).</summary>
+public sealed class DhcpLeaseCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
+    : CopyWriterBase<DhcpLeaseBatch>(dataSource, timeProvider)
+{
+    protected override string CopyCommand =>
+        "COPY dhcp_leases (school_id, mac, address, hostname, start_utc, end_utc, batch_id) FROM STDIN (FORMAT BINARY)";
+
+    protected override void WriteRows(NpgsqlBinaryImporter importer, DhcpLeaseBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(importer);
+        ArgumentNullException.ThrowIfNull(batch);
+        var rows = batch.Rows;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            importer.StartRow();
+            importer.Write(r.SchoolId, NpgsqlDbType.Text);
+            importer.Write(ObservationRecord.ToPhysical(r.Mac)!, NpgsqlDbType.MacAddr);
+            importer.Write(r.Address, NpgsqlDbType.Inet);
+            WriteNullable(importer, r.Hostname, NpgsqlDbType.Text);
+            importer.Write(r.StartUtc, NpgsqlDbType.TimestampTz);
+            if (r.EndUtc is { } end)
+            {
+                importer.Write(end, NpgsqlDbType.TimestampTz);
+            }
+            else
+            {
+                importer.WriteNull();
+            }
+
+            importer.Write(batch.BatchId, NpgsqlDbType.Uuid);
+            OnRowWritten(i);
+        }
+    }
+}
+
 /// <summary>
 /// Adds anonymous daily totals (a late addition for a key is summed into it, as the Visits pipeline emits them),
 /// exactly once per batch like the COPY writers.
