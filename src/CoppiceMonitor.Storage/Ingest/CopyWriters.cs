@@ -91,6 +91,28 @@ public sealed class ObservationCopyWriter(NpgsqlDataSource dataSource, TimeProvi
     protected override string CopyCommand =>
         "COPY observations (school_id, ts, kind, client, client_mac, server, server_port, transport, vlan, name, detail, batch_id) FROM STDIN (FORMAT BINARY)";
 
+    // A school has a few thousand devices and each sends many observations: reuse their PhysicalAddress objects
+    // instead of allocating two objects per row. Bounded, and per thread so that concurrent writers need no lock.
+    [ThreadStatic]
+    private static Dictionary<ulong, System.Net.NetworkInformation.PhysicalAddress?>? t_macs;
+
+    private static System.Net.NetworkInformation.PhysicalAddress? Mac(Capture.MacAddress mac)
+    {
+        var cache = t_macs ??= [];
+        if (!cache.TryGetValue(mac.Value, out var physical))
+        {
+            if (cache.Count >= 16_384)
+            {
+                cache.Clear();
+            }
+
+            physical = ObservationRecord.ToPhysical(mac);
+            cache[mac.Value] = physical;
+        }
+
+        return physical;
+    }
+
     protected override void WriteRows(NpgsqlBinaryImporter importer, ObservationBatch batch)
     {
         ArgumentNullException.ThrowIfNull(importer);
@@ -104,7 +126,7 @@ public sealed class ObservationCopyWriter(NpgsqlDataSource dataSource, TimeProvi
             importer.Write(r.TimestampUtc, NpgsqlDbType.TimestampTz);
             importer.Write((short)r.Kind, NpgsqlDbType.Smallint);
             WriteNullable(importer, r.Client, NpgsqlDbType.Inet);
-            WriteNullable(importer, ObservationRecord.ToPhysical(r.ClientMac), NpgsqlDbType.MacAddr);
+            WriteNullable(importer, Mac(r.ClientMac), NpgsqlDbType.MacAddr);
             WriteNullable(importer, r.Server, NpgsqlDbType.Inet);
             importer.Write(r.ServerPort, NpgsqlDbType.Integer);
             importer.Write((short)r.Transport, NpgsqlDbType.Smallint);

@@ -80,7 +80,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         _observations = Channel.CreateBounded<ObservationRecord>(new BoundedChannelOptions(_options.ObservationQueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
+            SingleReader = _options.ObservationWriters == 1,
         });
         _visits = Channel.CreateBounded<VisitRecord>(new BoundedChannelOptions(_options.VisitQueueCapacity)
         {
@@ -189,8 +189,9 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     {
         // Whatever a previous run left behind goes first (a no-op for batches that did reach the database).
         await TryReplayAsync(cancellationToken).ConfigureAwait(false);
-        _observationLoop = Task.Run(() => ConsumeAsync(_observations.Reader, _options.ObservationBatchSize,
-            rows => new ObservationBatch(Guid.NewGuid(), rows)), CancellationToken.None);
+        // Several COPY streams: the server side of a COPY (parsing, routing, WAL) runs on one core per connection.
+        _observationLoop = Task.WhenAll(Enumerable.Range(0, _options.ObservationWriters).Select(_ => Task.Run(() => ConsumeAsync(
+            _observations.Reader, _options.ObservationBatchSize, rows => new ObservationBatch(Guid.NewGuid(), rows)), CancellationToken.None)));
         _visitLoop = Task.Run(() => ConsumeAsync(_visits.Reader, _options.VisitBatchSize,
             rows => new VisitBatch(Guid.NewGuid(), rows)), CancellationToken.None);
         _anonymousLoop = Task.Run(() => ConsumeAsync(_anonymous.Reader, _options.VisitBatchSize,
