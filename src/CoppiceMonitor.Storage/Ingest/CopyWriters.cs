@@ -84,9 +84,35 @@ public abstract class CopyWriterBase<TBatch>(NpgsqlDataSource dataSource, TimePr
     }
 }
 
+/// <summary>
+/// Binary COPY of a batch's rows into one table: each row's columns (<see cref="WriteColumns"/>), then the batch id
+/// as the last column.
+/// </summary>
+public abstract class RowCopyWriter<TBatch, TRow>(NpgsqlDataSource dataSource, TimeProvider timeProvider)
+    : CopyWriterBase<TBatch>(dataSource, timeProvider)
+    where TBatch : IngestBatch<TRow>
+{
+    protected sealed override void WriteRows(NpgsqlBinaryImporter importer, TBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(importer);
+        ArgumentNullException.ThrowIfNull(batch);
+        var rows = batch.Rows;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            importer.StartRow();
+            WriteColumns(importer, rows[i]);
+            importer.Write(batch.BatchId, NpgsqlDbType.Uuid);
+            OnRowWritten(i);
+        }
+    }
+
+    /// <summary>Every column of the COPY command but the last (batch_id), in order.</summary>
+    protected abstract void WriteColumns(NpgsqlBinaryImporter importer, TRow row);
+}
+
 /// <summary>Binary COPY of observation batches into the day-partitioned observations table.</summary>
 public sealed class ObservationCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
-    : CopyWriterBase<ObservationBatch>(dataSource, timeProvider)
+    : RowCopyWriter<ObservationBatch, ObservationRecord>(dataSource, timeProvider)
 {
     protected override string CopyCommand =>
         "COPY observations (school_id, ts, kind, client, client_mac, server, server_port, transport, vlan, name, detail, batch_id) FROM STDIN (FORMAT BINARY)";
@@ -113,103 +139,79 @@ public sealed class ObservationCopyWriter(NpgsqlDataSource dataSource, TimeProvi
         return physical;
     }
 
-    protected override void WriteRows(NpgsqlBinaryImporter importer, ObservationBatch batch)
+    protected override void WriteColumns(NpgsqlBinaryImporter importer, ObservationRecord r)
     {
         ArgumentNullException.ThrowIfNull(importer);
-        ArgumentNullException.ThrowIfNull(batch);
-        var rows = batch.Rows;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var r = rows[i];
-            importer.StartRow();
-            importer.Write(r.SchoolId, NpgsqlDbType.Text);
-            importer.Write(r.TimestampUtc, NpgsqlDbType.TimestampTz);
-            importer.Write((short)r.Kind, NpgsqlDbType.Smallint);
-            WriteNullable(importer, r.Client, NpgsqlDbType.Inet);
-            WriteNullable(importer, Mac(r.ClientMac), NpgsqlDbType.MacAddr);
-            WriteNullable(importer, r.Server, NpgsqlDbType.Inet);
-            importer.Write(r.ServerPort, NpgsqlDbType.Integer);
-            importer.Write((short)r.Transport, NpgsqlDbType.Smallint);
-            importer.Write(r.Vlan, NpgsqlDbType.Integer);
-            WriteNullable(importer, r.Name, NpgsqlDbType.Text);
-            WriteNullable(importer, r.DetailJson, NpgsqlDbType.Jsonb);
-            importer.Write(batch.BatchId, NpgsqlDbType.Uuid);
-            OnRowWritten(i);
-        }
+        ArgumentNullException.ThrowIfNull(r);
+        importer.Write(r.SchoolId, NpgsqlDbType.Text);
+        importer.Write(r.TimestampUtc, NpgsqlDbType.TimestampTz);
+        importer.Write((short)r.Kind, NpgsqlDbType.Smallint);
+        WriteNullable(importer, r.Client, NpgsqlDbType.Inet);
+        WriteNullable(importer, Mac(r.ClientMac), NpgsqlDbType.MacAddr);
+        WriteNullable(importer, r.Server, NpgsqlDbType.Inet);
+        importer.Write(r.ServerPort, NpgsqlDbType.Integer);
+        importer.Write((short)r.Transport, NpgsqlDbType.Smallint);
+        importer.Write(r.Vlan, NpgsqlDbType.Integer);
+        WriteNullable(importer, r.Name, NpgsqlDbType.Text);
+        WriteNullable(importer, r.DetailJson, NpgsqlDbType.Jsonb);
     }
 }
 
 /// <summary>Binary COPY of visit batches into the day-partitioned visits table (ids from the sequence).</summary>
 public sealed class VisitCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
-    : CopyWriterBase<VisitBatch>(dataSource, timeProvider)
+    : RowCopyWriter<VisitBatch, VisitRecord>(dataSource, timeProvider)
 {
     protected override string CopyCommand =>
         "COPY visits (school_id, staff_id, device_id, service, category, start_utc, end_utc, active_seconds, directed_seconds, " +
         "break_seconds, non_directed_seconds, outside_hours_seconds, is_work_use, site_name, evidence_count, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    protected override void WriteRows(NpgsqlBinaryImporter importer, VisitBatch batch)
+    protected override void WriteColumns(NpgsqlBinaryImporter importer, VisitRecord r)
     {
         ArgumentNullException.ThrowIfNull(importer);
-        ArgumentNullException.ThrowIfNull(batch);
-        var rows = batch.Rows;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var r = rows[i];
-            importer.StartRow();
-            importer.Write(r.SchoolId, NpgsqlDbType.Text);
-            importer.Write(r.StaffId, NpgsqlDbType.Text);
-            importer.Write(r.DeviceId, NpgsqlDbType.Text);
-            importer.Write(r.Service, NpgsqlDbType.Text);
-            importer.Write(r.Category, NpgsqlDbType.Text);
-            importer.Write(r.StartUtc, NpgsqlDbType.TimestampTz);
-            importer.Write(r.EndUtc, NpgsqlDbType.TimestampTz);
-            importer.Write(r.ActiveSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.DirectedSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.BreakSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.NonDirectedSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.OutsideHoursSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.IsWorkUse, NpgsqlDbType.Boolean);
-            WriteNullable(importer, r.SiteName, NpgsqlDbType.Text);
-            importer.Write(r.EvidenceCount, NpgsqlDbType.Integer);
-            importer.Write(batch.BatchId, NpgsqlDbType.Uuid);
-            OnRowWritten(i);
-        }
+        ArgumentNullException.ThrowIfNull(r);
+        importer.Write(r.SchoolId, NpgsqlDbType.Text);
+        importer.Write(r.StaffId, NpgsqlDbType.Text);
+        importer.Write(r.DeviceId, NpgsqlDbType.Text);
+        importer.Write(r.Service, NpgsqlDbType.Text);
+        importer.Write(r.Category, NpgsqlDbType.Text);
+        importer.Write(r.StartUtc, NpgsqlDbType.TimestampTz);
+        importer.Write(r.EndUtc, NpgsqlDbType.TimestampTz);
+        importer.Write(r.ActiveSeconds, NpgsqlDbType.Integer);
+        importer.Write(r.DirectedSeconds, NpgsqlDbType.Integer);
+        importer.Write(r.BreakSeconds, NpgsqlDbType.Integer);
+        importer.Write(r.NonDirectedSeconds, NpgsqlDbType.Integer);
+        importer.Write(r.OutsideHoursSeconds, NpgsqlDbType.Integer);
+        importer.Write(r.IsWorkUse, NpgsqlDbType.Boolean);
+        WriteNullable(importer, r.SiteName, NpgsqlDbType.Text);
+        importer.Write(r.EvidenceCount, NpgsqlDbType.Integer);
     }
 }
 
 /// <summary>Binary COPY of DHCP lease batches into dhcp_leases (ids from the sequence).</summary>
 public sealed class DhcpLeaseCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
-    : CopyWriterBase<DhcpLeaseBatch>(dataSource, timeProvider)
+    : RowCopyWriter<DhcpLeaseBatch, DhcpLeaseRecord>(dataSource, timeProvider)
 {
     protected override string CopyCommand =>
         "COPY dhcp_leases (school_id, mac, address, hostname, start_utc, end_utc, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    protected override void WriteRows(NpgsqlBinaryImporter importer, DhcpLeaseBatch batch)
+    protected override void WriteColumns(NpgsqlBinaryImporter importer, DhcpLeaseRecord r)
     {
         ArgumentNullException.ThrowIfNull(importer);
-        ArgumentNullException.ThrowIfNull(batch);
-        var rows = batch.Rows;
-        for (var i = 0; i < rows.Count; i++)
+        ArgumentNullException.ThrowIfNull(r);
+        importer.Write(r.SchoolId, NpgsqlDbType.Text);
+        importer.Write(ObservationRecord.ToPhysical(r.Mac)!, NpgsqlDbType.MacAddr);
+        importer.Write(r.Address, NpgsqlDbType.Inet);
+        WriteNullable(importer, r.Hostname, NpgsqlDbType.Text);
+        importer.Write(r.StartUtc, NpgsqlDbType.TimestampTz);
+        if (r.EndUtc is { } end)
         {
-            var r = rows[i];
-            importer.StartRow();
-            importer.Write(r.SchoolId, NpgsqlDbType.Text);
-            importer.Write(ObservationRecord.ToPhysical(r.Mac)!, NpgsqlDbType.MacAddr);
-            importer.Write(r.Address, NpgsqlDbType.Inet);
-            WriteNullable(importer, r.Hostname, NpgsqlDbType.Text);
-            importer.Write(r.StartUtc, NpgsqlDbType.TimestampTz);
-            if (r.EndUtc is { } end)
-            {
-                importer.Write(end, NpgsqlDbType.TimestampTz);
-            }
-            else
-            {
-                importer.WriteNull();
-            }
-
-            importer.Write(batch.BatchId, NpgsqlDbType.Uuid);
-            OnRowWritten(i);
+            importer.Write(end, NpgsqlDbType.TimestampTz);
         }
+        else
+        {
+            importer.WriteNull();
+        }
+
     }
 }
 

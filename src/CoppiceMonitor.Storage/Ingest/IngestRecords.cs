@@ -205,26 +205,28 @@ public abstract record IngestBatch(Guid BatchId)
     public abstract string Kind { get; }
 }
 
-public sealed record ObservationBatch(Guid BatchId, IReadOnlyList<ObservationRecord> Rows) : IngestBatch(BatchId)
+/// <summary>A batch of rows of one table.</summary>
+public abstract record IngestBatch<TRow>(Guid BatchId, IReadOnlyList<TRow> Rows) : IngestBatch(BatchId)
 {
     public override int Count => Rows.Count;
+}
+
+public sealed record ObservationBatch(Guid BatchId, IReadOnlyList<ObservationRecord> Rows) : IngestBatch<ObservationRecord>(BatchId, Rows)
+{
     public override string Kind => "observations";
 }
 
-public sealed record VisitBatch(Guid BatchId, IReadOnlyList<VisitRecord> Rows) : IngestBatch(BatchId)
+public sealed record VisitBatch(Guid BatchId, IReadOnlyList<VisitRecord> Rows) : IngestBatch<VisitRecord>(BatchId, Rows)
 {
-    public override int Count => Rows.Count;
     public override string Kind => "visits";
 }
 
-public sealed record AnonymousUsageBatch(Guid BatchId, IReadOnlyList<AnonymousUsageRecord> Rows) : IngestBatch(BatchId)
+public sealed record AnonymousUsageBatch(Guid BatchId, IReadOnlyList<AnonymousUsageRecord> Rows) : IngestBatch<AnonymousUsageRecord>(BatchId, Rows)
 {
-    public override int Count => Rows.Count;
     public override string Kind => "anonymous_usage";
 }
 
-public sealed record DhcpLeaseBatch(Guid BatchId, IReadOnlyList<DhcpLeaseRecord> Rows) : IngestBatch(BatchId)
+public sealed record DhcpLeaseBatch(Guid BatchId, IReadOnlyList<DhcpLeaseRecord> Rows) : IngestBatch<DhcpLeaseRecord>(BatchId, Rows)
 {
-    public override int Count => Rows.Count;
     public override string Kind => "dhcp_leases";
 }

@@ -64,29 +64,13 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         _visitWriter = new VisitCopyWriter(dataSource, timeProvider);
         _anonymousWriter = new AnonymousUsageWriter(dataSource, timeProvider);
         _dhcpWriter = new DhcpLeaseCopyWriter(dataSource, timeProvider);
-        _dhcp = Channel.CreateBounded<DhcpLeaseRecord>(new BoundedChannelOptions(_options.VisitQueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
-        _anonymous = Channel.CreateBounded<AnonymousUsageRecord>(new BoundedChannelOptions(_options.VisitQueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
+        _dhcp = Bounded<DhcpLeaseRecord>(_options.VisitQueueCapacity, singleReader: true);
+        _anonymous = Bounded<AnonymousUsageRecord>(_options.VisitQueueCapacity, singleReader: true);
         _spool = new IngestSpool(_options.SpoolDirectory, _logger);
         // Wait mode, not DropWrite: a DropWrite channel's TryWrite reports success while discarding the item, so drops
         // could not be counted. TryWrite still never blocks (it returns false when full); WriteAsync waits for room.
-        _observations = Channel.CreateBounded<ObservationRecord>(new BoundedChannelOptions(_options.ObservationQueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = _options.ObservationWriters == 1,
-        });
-        _visits = Channel.CreateBounded<VisitRecord>(new BoundedChannelOptions(_options.VisitQueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
+        _observations = Bounded<ObservationRecord>(_options.ObservationQueueCapacity, singleReader: _options.ObservationWriters == 1);
+        _visits = Bounded<VisitRecord>(_options.VisitQueueCapacity, singleReader: true);
     }
 
     public IngestSpool Spool => _spool;
@@ -447,6 +431,9 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         {
         }
     }
+
+    private static Channel<T> Bounded<T>(int capacity, bool singleReader) =>
+        Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = singleReader });
 
     private static bool IsTransient(Exception ex) => ex switch
     {
