@@ -29,6 +29,7 @@ public sealed record IngestCounters(
 /// </summary>
 public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
 {
+    private readonly NpgsqlDataSource _dataSource;
     private readonly ObservationCopyWriter _observationWriter;
     private readonly VisitCopyWriter _visitWriter;
     private readonly AnonymousUsageWriter _anonymousWriter;
@@ -58,6 +59,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
+        _dataSource = dataSource;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _observationWriter = new ObservationCopyWriter(dataSource, timeProvider);
@@ -397,6 +399,15 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
             if (!_spool.HasPending)
             {
                 return;
+            }
+
+            if (!_databaseAvailable)
+            {
+                // Probe first: a replay seals the open segment, so failed attempts through a long outage would
+                // otherwise leave one small segment per retry.
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var result = await _spool.ReplayAsync((b, ct) => WriteAsync(b, fromSpool: true, ct), cancellationToken).ConfigureAwait(false);
