@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using CoppiceMonitor.Capture;
 using CoppiceMonitor.Visits;
 using Npgsql;
 
@@ -52,7 +53,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     private Task _replayLoop = Task.CompletedTask;
     private volatile bool _databaseAvailable = true;
     private long _observationsQueued, _observationsDropped, _visitsQueued, _batchesWritten, _batchesSpooled,
-        _batchesReplayed, _batchesAlreadyWritten, _batchesRejected, _corruptSpoolRecords, _leasesQueued;
+        _batchesReplayed, _batchesAlreadyWritten, _batchesRejected, _corruptSpoolRecords, _leasesQueued, _leasesDropped;
 
     public IngestService(NpgsqlDataSource dataSource, IOptions<IngestOptions> options, TimeProvider timeProvider,
         ILogger<IngestService>? logger = null)
@@ -130,6 +131,39 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     /// <summary>Queues anonymous daily totals, waiting while the queue is full.</summary>
     public ValueTask WriteAsync(AnonymousUsageRecord usage, CancellationToken cancellationToken = default) =>
         _anonymous.Writer.WriteAsync(usage, cancellationToken);
+
+    /// <summary>
+    /// Stores a captured observation of <paramref name="schoolId"/>, plus its lease in dhcp_leases when it is a DHCP
+    /// ACK (<see cref="DhcpLeaseRecord.TryFrom"/>). <paramref name="wait"/> false (live capture): never waits; returns
+    /// false when the observation was dropped (counted) because the queue is full. True (replays of capture files):
+    /// waits for room, so memory stays bounded and nothing is dropped.
+    /// </summary>
+    public async ValueTask<bool> WriteObservationAsync(string schoolId, Observation observation, bool wait,
+        CancellationToken cancellationToken = default)
+    {
+        var record = ObservationRecord.From(schoolId, observation);
+        var lease = DhcpLeaseRecord.TryFrom(schoolId, observation);
+        if (wait)
+        {
+            await WriteAsync(record, cancellationToken).ConfigureAwait(false);
+            if (lease is not null)
+            {
+                await WriteAsync(lease, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        if (lease is not null && !TryWrite(lease))
+        {
+            Interlocked.Increment(ref _leasesDropped);
+        }
+
+        return TryWrite(record);
+    }
+
+    /// <summary>DHCP leases dropped by <see cref="WriteObservationAsync"/> without waiting because their queue was full.</summary>
+    public long LeasesDropped => Interlocked.Read(ref _leasesDropped);
 
     /// <summary>Queues a DHCP lease, waiting while the queue is full.</summary>
     public async ValueTask WriteAsync(DhcpLeaseRecord lease, CancellationToken cancellationToken = default)

@@ -210,8 +210,10 @@ public sealed class IngestServiceTests(PostgresCluster cluster) : IClassFixture<
                 System.Net.IPAddress.Broadcast, 68, CoppiceMonitor.Capture.TransportProtocol.Udp, 10, hostname,
                 new CoppiceMonitor.Capture.DhcpDetail(type, null, System.Net.IPAddress.Parse("10.10.3.4"), leaseSeconds));
 
-        var ack = DhcpLeaseRecord.TryFrom("s1", Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Ack, mac, 3600, "staff-laptop-3"));
-        var infinite = DhcpLeaseRecord.TryFrom("s2", Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Ack, mac, uint.MaxValue, null));
+        var ackObservation = Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Ack, mac, 3600, "staff-laptop-3");
+        var infiniteObservation = Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Ack, mac, uint.MaxValue, null);
+        var ack = DhcpLeaseRecord.TryFrom("s1", ackObservation);
+        var infinite = DhcpLeaseRecord.TryFrom("s2", infiniteObservation);
         Assert.Null(DhcpLeaseRecord.TryFrom("s1", Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Request, mac, 3600, "x")));
         Assert.Null(DhcpLeaseRecord.TryFrom("s1", Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Ack, CoppiceMonitor.Capture.MacAddress.None, 3600, "x")));
         Assert.NotNull(ack);
@@ -219,10 +221,17 @@ public sealed class IngestServiceTests(PostgresCluster cluster) : IClassFixture<
 
         var service = new IngestService(dataSource, Options(), TimeProvider.System);
         await service.StartAsync(CancellationToken.None);
-        await service.WriteAsync(ack);
-        Assert.True(service.TryWrite(infinite));
+        // A replay waits for room; live capture does not. Either way the observation and its lease are stored.
+        Assert.True(await service.WriteObservationAsync("s1", ackObservation, wait: true));
+        Assert.True(await service.WriteObservationAsync("s2", infiniteObservation, wait: false));
+        Assert.True(await service.WriteObservationAsync("s1", Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Request, mac, 0, "x"), wait: false));
         Assert.True(await service.WaitUntilDrainedAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, service.LeasesQueued);
+        Assert.Equal(0, service.LeasesDropped);
         await service.DisposeAsync();
+
+        Assert.Equal(3, await TestData.ScalarAsync(cs, "SELECT count(*) FROM observations WHERE kind = 5"));
+        Assert.Equal(2, await TestData.ScalarAsync(cs, "SELECT count(*) FROM dhcp_leases"));
 
         Assert.Equal(1, await TestData.ScalarAsync(cs, """
             SELECT count(*) FROM dhcp_leases WHERE school_id = 's1' AND mac = '02:00:00:00:00:42' AND address = '10.10.3.4'
