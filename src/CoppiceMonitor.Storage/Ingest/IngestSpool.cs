@@ -35,8 +35,15 @@ public sealed class IngestSpool : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
-        // The folder itself may be new: make its entry in the parent durable too.
-        DirectorySync.Flush(Path.GetDirectoryName(Directory) ?? Directory);
+        // The folder itself may be new: make its entry in the parent durable too (best effort: the parent may
+        // not be readable, and a lost empty folder is recreated at the next start).
+        try
+        {
+            DirectorySync.Flush(Path.GetDirectoryName(Directory) ?? Directory);
+        }
+        catch (IOException)
+        {
+        }
         _logger = logger ?? NullLogger.Instance;
         _segmentBytes = segmentBytes;
         _currentSequence = Segments().Select(s => s.Sequence).DefaultIfEmpty(0).Max() + 1;

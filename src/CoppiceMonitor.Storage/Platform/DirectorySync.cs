@@ -10,6 +10,7 @@ namespace CoppiceMonitor.Storage.Platform;
 internal static partial class DirectorySync
 {
     private const int ReadOnly = 0; // O_RDONLY
+    private static bool s_unavailable;
 
     /// <summary>Flushes the directory entry changes of <paramref name="directory"/> to disk (no-op off Unix).</summary>
     public static void Flush(string directory)
@@ -19,7 +20,23 @@ internal static partial class DirectorySync
             return;
         }
 
-        var fd = Open(directory, ReadOnly);
+        if (s_unavailable)
+        {
+            return;
+        }
+
+        int fd;
+        try
+        {
+            fd = Open(directory, ReadOnly);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A Unix without a "libc" to bind (unusual): file data is still fsynced, only the names are not.
+            s_unavailable = true;
+            return;
+        }
+
         if (fd < 0)
         {
             throw new IOException($"open({directory}) for fsync failed: errno {Marshal.GetLastPInvokeError()}");
