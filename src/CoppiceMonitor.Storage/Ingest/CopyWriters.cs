@@ -110,50 +110,89 @@ public abstract class RowCopyWriter<TBatch, TRow>(NpgsqlDataSource dataSource, T
     protected abstract void WriteColumns(NpgsqlBinaryImporter importer, TRow row);
 }
 
-/// <summary>Binary COPY of observation batches into the day-partitioned observations table.</summary>
+/// <summary>
+/// Binary COPY of observation batches into the day-partitioned observations table, formatted by
+/// <see cref="BinaryCopyBuffer"/> and sent through a raw binary COPY stream (the hot path: several times less client
+/// CPU than NpgsqlBinaryImporter's per-field binding).
+/// </summary>
 public sealed class ObservationCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
-    : RowCopyWriter<ObservationBatch, ObservationRecord>(dataSource, timeProvider)
+    : CopyWriterBase<ObservationBatch>(dataSource, timeProvider)
 {
+    private const int FlushBytes = 64 * 1024;
+    private const short Columns = 12;
+
     protected override string CopyCommand =>
         "COPY observations (school_id, ts, kind, client, client_mac, server, server_port, transport, vlan, name, detail, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    // A school has a few thousand devices and each sends many observations: reuse their PhysicalAddress objects
-    // instead of allocating two objects per row. Bounded, and per thread so that concurrent writers need no lock.
-    [ThreadStatic]
-    private static Dictionary<ulong, System.Net.NetworkInformation.PhysicalAddress?>? t_macs;
-
-    private static System.Net.NetworkInformation.PhysicalAddress? Mac(Capture.MacAddress mac)
+    protected override async Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ObservationBatch batch,
+        CancellationToken cancellationToken)
     {
-        var cache = t_macs ??= [];
-        if (!cache.TryGetValue(mac.Value, out var physical))
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(batch);
+        var buffer = new BinaryCopyBuffer();
+        var stream = await connection.BeginRawBinaryCopyAsync(CopyCommand, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
         {
-            if (cache.Count >= 16_384)
+            try
             {
-                cache.Clear();
+                await WriteAsync(stream, buffer, batch, cancellationToken).ConfigureAwait(false);
             }
+            catch
+            {
+                // Disposing a raw COPY stream completes the COPY; on a failure it must be aborted instead (and if the
+                // connection is already gone, the original error is the one to report).
+                try
+                {
+                    await stream.CancelAsync().ConfigureAwait(false);
+                }
+                catch (Exception cancelError) when (cancelError is NpgsqlException or IOException or InvalidOperationException)
+                {
+                }
 
-            physical = ObservationRecord.ToPhysical(mac);
-            cache[mac.Value] = physical;
+                throw;
+            }
         }
-
-        return physical;
     }
 
-    protected override void WriteColumns(NpgsqlBinaryImporter importer, ObservationRecord r)
+    private async Task WriteAsync(NpgsqlRawCopyStream stream, BinaryCopyBuffer buffer, ObservationBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(importer);
-        ArgumentNullException.ThrowIfNull(r);
-        importer.Write(r.SchoolId, NpgsqlDbType.Text);
-        importer.Write(r.TimestampUtc, NpgsqlDbType.TimestampTz);
-        importer.Write((short)r.Kind, NpgsqlDbType.Smallint);
-        WriteNullable(importer, r.Client, NpgsqlDbType.Inet);
-        WriteNullable(importer, Mac(r.ClientMac), NpgsqlDbType.MacAddr);
-        WriteNullable(importer, r.Server, NpgsqlDbType.Inet);
-        importer.Write(r.ServerPort, NpgsqlDbType.Integer);
-        importer.Write((short)r.Transport, NpgsqlDbType.Smallint);
-        importer.Write(r.Vlan, NpgsqlDbType.Integer);
-        WriteNullable(importer, r.Name, NpgsqlDbType.Text);
-        WriteNullable(importer, r.DetailJson, NpgsqlDbType.Jsonb);
+        buffer.Header();
+        var rows = batch.Rows;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            buffer.StartRow(Columns);
+            buffer.Text(r.SchoolId);
+            buffer.TimestampTz(r.TimestampUtc);
+            buffer.Int16((short)r.Kind);
+            buffer.Inet(r.Client);
+            if (r.ClientMac.IsNone)
+            {
+                buffer.Null();
+            }
+            else
+            {
+                buffer.MacAddr(r.ClientMac.Value);
+            }
+
+            buffer.Inet(r.Server);
+            buffer.Int32(r.ServerPort);
+            buffer.Int16((short)r.Transport);
+            buffer.Int32(r.Vlan);
+            buffer.Text(r.Name);
+            buffer.Jsonb(r.DetailJson);
+            buffer.Uuid(batch.BatchId);
+            // With the test hook armed every row goes out at once, so "killed after row N" means N rows sent.
+            if (buffer.Length >= FlushBytes || RowWritten is not null)
+            {
+                await stream.WriteAsync(buffer.Written, cancellationToken).ConfigureAwait(false);
+                buffer.Clear();
+                OnRowWritten(i);
+            }
+        }
+
+        buffer.Trailer();
+        await stream.WriteAsync(buffer.Written, cancellationToken).ConfigureAwait(false);
     }
 }
 
