@@ -8,11 +8,11 @@ namespace CoppiceMonitor.Storage.Ingest;
 /// Builds PostgreSQL binary COPY data (header, rows of length-prefixed fields in each type's binary wire format,
 /// trailer) in one growing buffer, for the observations hot path: NpgsqlBinaryImporter costs a parameter bind and an
 /// async state machine per field, which made the client about half the CPU of an observation COPY.
-/// Formats: text = UTF-8; int2/int4 big-endian; timestamptz = int64 microseconds since 2000-01-01 UTC;
+/// Formats: text = UTF-8; smallint/integer big-endian; bool = one byte; timestamptz = int64 microseconds since 2000-01-01 UTC;
 /// inet = family (2 IPv4, 3 IPv6), prefix bits, is_cidr 0, byte count, address; macaddr = 6 bytes;
 /// jsonb = version 1 then UTF-8 text; uuid = 16 bytes in RFC 4122 (big-endian) order.
 /// </summary>
-internal sealed class BinaryCopyBuffer
+public sealed class BinaryCopyBuffer
 {
     private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
     // "PGCOPY\n\377\r\n\0" (a UTF-8 literal would encode \xff as two bytes).
@@ -21,6 +21,8 @@ internal sealed class BinaryCopyBuffer
     private int _length;
 
     public int Length => _length;
+
+    /// <summary>The bytes built so far.</summary>
 
     public ReadOnlyMemory<byte> Written => _buffer.AsMemory(0, _length);
 
@@ -68,14 +70,46 @@ internal sealed class BinaryCopyBuffer
         _length -= span.Length - 5 - written;
     }
 
-    public void Int16(short value)
+    public void Int2(short value)
     {
         var span = Take(6);
         BinaryPrimitives.WriteInt32BigEndian(span, 2);
         BinaryPrimitives.WriteInt16BigEndian(span[4..], value);
     }
 
-    public void Int32(int value)
+    public void Bool(bool value)
+    {
+        var span = Take(5);
+        BinaryPrimitives.WriteInt32BigEndian(span, 1);
+        span[4] = value ? (byte)1 : (byte)0;
+    }
+
+    public void TimestampTz(DateTime? value)
+    {
+        if (value is { } v)
+        {
+            TimestampTz(v);
+        }
+        else
+        {
+            Null();
+        }
+    }
+
+    /// <summary>A MAC address; NULL for <see cref="Capture.MacAddress.None"/>.</summary>
+    public void MacAddr(Capture.MacAddress mac)
+    {
+        if (mac.IsNone)
+        {
+            Null();
+        }
+        else
+        {
+            MacAddr(mac.Value);
+        }
+    }
+
+    public void Int4(int value)
     {
         var span = Take(8);
         BinaryPrimitives.WriteInt32BigEndian(span, 4);

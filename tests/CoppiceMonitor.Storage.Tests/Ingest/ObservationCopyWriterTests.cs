@@ -82,4 +82,34 @@ public sealed class ObservationCopyWriterTests(PostgresCluster cluster) : IClass
         Assert.Equal(BatchWriteOutcome.Written, await new ObservationCopyWriter(dataSource, TimeProvider.System).WriteAsync(batch));
         Assert.Equal(50, await TestData.ScalarAsync(cs, "SELECT count(DISTINCT name) FROM observations"));
     }
+
+    [Fact]
+    public async Task VisitCopyWriter_EveryColumn_RoundTripsExactly()
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var start = new DateTime(2026, 11, 25, 10, 31, 7, 250, DateTimeKind.Utc);
+        var visit = new VisitRecord("coppice-primary", "p9", "d-p9", "TikTok", "SocialMedia", start, start.AddMinutes(7),
+            420, 300, 60, 45, 15, true, "www.tiktok.com", 11);
+        var special = visit with { Service = "Health", Category = "Health", SiteName = null, IsWorkUse = false };
+        var batch = new VisitBatch(Guid.NewGuid(), [visit, special]);
+        Assert.Equal(BatchWriteOutcome.Written, await new VisitCopyWriter(dataSource, TimeProvider.System).WriteAsync(batch));
+
+        await using var command = dataSource.CreateCommand("""
+            SELECT school_id, staff_id, device_id, service, category, start_utc, end_utc, active_seconds, directed_seconds,
+                   break_seconds, non_directed_seconds, outside_hours_seconds, is_work_use, site_name, evidence_count, batch_id
+            FROM visits ORDER BY service DESC
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        foreach (var expected in new[] { visit, special })
+        {
+            Assert.True(await reader.ReadAsync());
+            var actual = new VisitRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetString(4), reader.GetDateTime(5), reader.GetDateTime(6), reader.GetInt32(7), reader.GetInt32(8),
+                reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11), reader.GetBoolean(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13), reader.GetInt32(14));
+            Assert.Equal(expected, actual);
+            Assert.Equal(batch.BatchId, reader.GetGuid(15));
+        }
+    }
 }
