@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Npgsql;
 
@@ -52,16 +51,7 @@ public static partial class DatabaseRoles
         string group, string fileName, CancellationToken cancellationToken)
     {
         var file = Path.Combine(secretsDirectory, fileName);
-        string password;
-        if (File.Exists(file))
-        {
-            password = (await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false)).Trim();
-        }
-        else
-        {
-            password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18));
-            await LocalPostgresServer.WriteSecretAsync(file, password, cancellationToken).ConfigureAwait(false);
-        }
+        var password = await LocalPostgresServer.ReadOrCreateSecretAsync(file, cancellationToken).ConfigureAwait(false);
 
         if (!GeneratedPassword().IsMatch(password))
         {

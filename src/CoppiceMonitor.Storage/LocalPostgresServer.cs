@@ -124,19 +124,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
 
         var passwordFile = Path.Combine(root, PasswordFileName);
-        string password;
-        if (File.Exists(passwordFile))
-        {
-            password = (await File.ReadAllTextAsync(passwordFile, cancellationToken).ConfigureAwait(false)).Trim();
-        }
-        else
-        {
-            password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18));
-            await WriteSecretAsync(passwordFile, password, cancellationToken).ConfigureAwait(false);
-        }
-
-        // Older folders (or a copy) may have a wider mode: a password readable by others is no password.
-        File.SetUnixFileMode(passwordFile, OwnerOnlyFile);
+        var password = await ReadOrCreateSecretAsync(passwordFile, cancellationToken).ConfigureAwait(false);
 
         var server = new LocalPostgresServer(root, bin, options.Port == 0 ? FreePort() : options.Port,
             options.DeleteOnDispose ?? temporary, password, logger);
@@ -447,6 +435,28 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             // Without setsid the stale-folder sweep of the next run still cleans up.
             Log.PostgresReaperFailed(_logger, ex);
         }
+    }
+
+    /// <summary>
+    /// The generated password stored in <paramref name="path"/>, creating it (random, 0600) the first time. An
+    /// existing file is narrowed to 0600 as well: older folders (or a copy) may have a wider mode, and a password
+    /// readable by others is no password.
+    /// </summary>
+    internal static async Task<string> ReadOrCreateSecretAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            var created = Convert.ToHexString(RandomNumberGenerator.GetBytes(18));
+            await WriteSecretAsync(path, created, cancellationToken).ConfigureAwait(false);
+            return created;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, OwnerOnlyFile);
+        }
+
+        return (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim();
     }
 
     /// <summary>
