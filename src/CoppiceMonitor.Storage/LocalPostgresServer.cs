@@ -56,6 +56,8 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     public const string SuperUser = "postgres";
     private const string OwnerFileName = "owner.pid";
     private const string PasswordFileName = "password";
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private readonly ILogger _logger;
     private readonly bool _deleteOnDispose;
@@ -78,6 +80,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     public string DataDirectory => Path.Combine(RootDirectory, "pgdata");
     public string SocketDirectory => Path.Combine(RootDirectory, "run");
     public string LogFile => Path.Combine(RootDirectory, "server.log");
+    public string PasswordFile => Path.Combine(RootDirectory, PasswordFileName);
     public string BinDirectory { get; }
     public int Port { get; }
     public string Host { get; } = "127.0.0.1";
@@ -100,7 +103,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     {
         options ??= new LocalPostgresServerOptions();
         logger ??= NullLogger.Instance;
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        if (OperatingSystem.IsWindows() || (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()))
         {
             throw new PlatformNotSupportedException("The local PostgreSQL server needs the Unix initdb/pg_ctl binaries.");
         }
@@ -114,21 +117,14 @@ public sealed class LocalPostgresServer : IAsyncDisposable
 
         var root = Path.GetFullPath(options.RootDirectory
             ?? Path.Combine(Path.GetTempPath(), TempPrefix + Guid.NewGuid().ToString("N")[..12]));
-        Directory.CreateDirectory(root);
+        // Owner-only: the folder holds the superuser password and the data (initdb also insists on 0700 for pgdata).
+        Directory.CreateDirectory(root, OwnerOnlyDirectory);
+        File.SetUnixFileMode(root, OwnerOnlyDirectory);
         await File.WriteAllTextAsync(Path.Combine(root, OwnerFileName),
             Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
 
         var passwordFile = Path.Combine(root, PasswordFileName);
-        string password;
-        if (File.Exists(passwordFile))
-        {
-            password = (await File.ReadAllTextAsync(passwordFile, cancellationToken).ConfigureAwait(false)).Trim();
-        }
-        else
-        {
-            password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18));
-            await File.WriteAllTextAsync(passwordFile, password + "\n", cancellationToken).ConfigureAwait(false);
-        }
+        var password = await ReadOrCreateSecretAsync(passwordFile, cancellationToken).ConfigureAwait(false);
 
         var server = new LocalPostgresServer(root, bin, options.Port == 0 ? FreePort() : options.Port,
             options.DeleteOnDispose ?? temporary, password, logger);
@@ -438,6 +434,54 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         {
             // Without setsid the stale-folder sweep of the next run still cleans up.
             Log.PostgresReaperFailed(_logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// The generated password stored in <paramref name="path"/>, creating it (random, 0600) the first time. An
+    /// existing file is narrowed to 0600 as well: older folders (or a copy) may have a wider mode, and a password
+    /// readable by others is no password.
+    /// </summary>
+    internal static async Task<string> ReadOrCreateSecretAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            var created = Convert.ToHexString(RandomNumberGenerator.GetBytes(18));
+            await WriteSecretAsync(path, created, cancellationToken).ConfigureAwait(false);
+            return created;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, OwnerOnlyFile);
+        }
+
+        return (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim();
+    }
+
+    /// <summary>
+    /// Writes a secret (a password) to a new file that is owner read/write only (0600) from the moment it exists,
+    /// so there is no window in which another user could read it.
+    /// </summary>
+    internal static async Task WriteSecretAsync(string path, string secret, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        var stream = new FileStream(path, options);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(secret + "\n"), cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+        }
+
+        // UnixCreateMode is filtered by the umask and ignored for an existing file: set it explicitly as well.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, OwnerOnlyFile);
         }
     }
 

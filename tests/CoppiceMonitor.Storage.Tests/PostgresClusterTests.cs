@@ -23,6 +23,17 @@ public sealed class PostgresClusterTests(PostgresCluster cluster) : IClassFixtur
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void StartAsync_Server_PasswordFileIsOwnerOnlyAndFoldersAre0700()
+    {
+        var server = cluster.Server;
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(server.PasswordFile));
+        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(server.RootDirectory));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(server.DataDirectory));
+    }
+
+    [Fact]
     public async Task CreateDatabaseAsync_TwoDatabases_AreIsolated()
     {
         var first = await cluster.CreateDatabaseAsync();

@@ -52,8 +52,8 @@ public sealed class DhcpLeaseRow
     public Guid? BatchId { get; set; }
 }
 
-/// <summary>Table observations (partitioned by day on ts). Kept briefly as evidence and for re-processing.</summary>
-public sealed class ObservationRow
+/// <summary>The columns observations and held_observations share (not an entity: EF maps only the sealed rows).</summary>
+public abstract class ObservationColumns
 {
     public required string SchoolId { get; set; }
     public DateTime Ts { get; set; }
@@ -66,71 +66,48 @@ public sealed class ObservationRow
     public int Vlan { get; set; }
     public string? Name { get; set; }
     public JsonDocument? Detail { get; set; }
+    public Guid BatchId { get; set; }
+}
+
+/// <summary>Table observations (partitioned by day on ts). Kept briefly as evidence and for re-processing.</summary>
+public sealed class ObservationRow : ObservationColumns;
+
+/// <summary>The columns visits and held_visits share (not an entity: EF maps only the sealed rows).</summary>
+public abstract class VisitColumns
+{
+    public long Id { get; set; }
+    public required string SchoolId { get; set; }
+    public required string StaffId { get; set; }
+    public required string DeviceId { get; set; }
+    public required string Service { get; set; }
+    public required string Category { get; set; }
+    public DateTime StartUtc { get; set; }
+    public DateTime EndUtc { get; set; }
+    public int ActiveSeconds { get; set; }
+    public int DirectedSeconds { get; set; }
+    public int BreakSeconds { get; set; }
+    public int NonDirectedSeconds { get; set; }
+    public int OutsideHoursSeconds { get; set; }
+    public bool IsWorkUse { get; set; }
+    /// <summary>Null for special categories (policy 10.3).</summary>
+    public string? SiteName { get; set; }
+    public int EvidenceCount { get; set; }
     public Guid BatchId { get; set; }
 }
 
 /// <summary>Table visits (partitioned by day on start_utc).</summary>
-public sealed class VisitRow
-{
-    public long Id { get; set; }
-    public required string SchoolId { get; set; }
-    public required string StaffId { get; set; }
-    public required string DeviceId { get; set; }
-    public required string Service { get; set; }
-    public required string Category { get; set; }
-    public DateTime StartUtc { get; set; }
-    public DateTime EndUtc { get; set; }
-    public int ActiveSeconds { get; set; }
-    public int DirectedSeconds { get; set; }
-    public int BreakSeconds { get; set; }
-    public int NonDirectedSeconds { get; set; }
-    public int OutsideHoursSeconds { get; set; }
-    public bool IsWorkUse { get; set; }
-    /// <summary>Null for special categories (policy 10.3).</summary>
-    public string? SiteName { get; set; }
-    public int EvidenceCount { get; set; }
-    public Guid BatchId { get; set; }
-}
+public sealed class VisitRow : VisitColumns;
 
 /// <summary>Visits kept past their window because an investigation holds them (moved before a partition drop).</summary>
-public sealed class HeldVisitRow
+public sealed class HeldVisitRow : VisitColumns
 {
-    public long Id { get; set; }
-    public required string SchoolId { get; set; }
-    public required string StaffId { get; set; }
-    public required string DeviceId { get; set; }
-    public required string Service { get; set; }
-    public required string Category { get; set; }
-    public DateTime StartUtc { get; set; }
-    public DateTime EndUtc { get; set; }
-    public int ActiveSeconds { get; set; }
-    public int DirectedSeconds { get; set; }
-    public int BreakSeconds { get; set; }
-    public int NonDirectedSeconds { get; set; }
-    public int OutsideHoursSeconds { get; set; }
-    public bool IsWorkUse { get; set; }
-    /// <summary>Null for special categories (policy 10.3).</summary>
-    public string? SiteName { get; set; }
-    public int EvidenceCount { get; set; }
-    public Guid BatchId { get; set; }
     public DateTime HeldUtc { get; set; }
 }
 
-public sealed class HeldObservationRow
+/// <summary>Observations kept past their window because an investigation holds them.</summary>
+public sealed class HeldObservationRow : ObservationColumns
 {
     public long Id { get; set; }
-    public required string SchoolId { get; set; }
-    public DateTime Ts { get; set; }
-    public short Kind { get; set; }
-    public IPAddress? Client { get; set; }
-    public PhysicalAddress? ClientMac { get; set; }
-    public IPAddress? Server { get; set; }
-    public int ServerPort { get; set; }
-    public short Transport { get; set; }
-    public int Vlan { get; set; }
-    public string? Name { get; set; }
-    public JsonDocument? Detail { get; set; }
-    public Guid BatchId { get; set; }
     public DateTime HeldUtc { get; set; }
 }
 

@@ -5,7 +5,7 @@ using CoppiceMonitor.Capture;
 namespace CoppiceMonitor.Storage.Ingest;
 
 /// <summary>
-/// Compact binary form of a batch for the spool. Layout: kind byte (1 observations, 2 visits), 16-byte batch id,
+/// Compact binary form of a batch for the spool. Layout: kind byte (1 observations, 2 visits, 3 anonymous totals, 4 DHCP leases), 16-byte batch id,
 /// int32 row count, then the rows field by field (strings length-prefixed UTF-8, -1 for null; addresses as
 /// length-prefixed bytes, 0 for null; times as UTC ticks).
 /// </summary>
@@ -14,6 +14,7 @@ internal static class BatchCodec
     private const byte ObservationsTag = 1;
     private const byte VisitsTag = 2;
     private const byte AnonymousTag = 3;
+    private const byte DhcpTag = 4;
 
     public static byte[] Encode(IngestBatch batch)
     {
@@ -79,6 +80,21 @@ internal static class BatchCodec
                         w.Write(r.Kind);
                         w.Write(r.ActiveSeconds);
                         w.Write(r.Devices);
+                    }
+
+                    break;
+                case DhcpLeaseBatch d:
+                    w.Write(DhcpTag);
+                    w.Write(d.BatchId.ToByteArray());
+                    w.Write(d.Rows.Count);
+                    foreach (var r in d.Rows)
+                    {
+                        WriteString(w, r.SchoolId);
+                        w.Write(r.Mac.Value);
+                        WriteAddress(w, r.Address);
+                        WriteString(w, r.Hostname);
+                        w.Write(r.StartUtc.Ticks);
+                        w.Write(r.EndUtc?.Ticks ?? -1L);
                     }
 
                     break;
@@ -165,6 +181,24 @@ internal static class BatchCodec
                     }
 
                     return new AnonymousUsageBatch(id, rows);
+                }
+
+                case DhcpTag:
+                {
+                    var rows = new DhcpLeaseRecord[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        var school = ReadString(r)!;
+                        var mac = new MacAddress(r.ReadUInt64());
+                        var address = ReadAddress(r) ?? throw new InvalidDataException("lease without an address");
+                        var hostname = ReadString(r);
+                        var start = new DateTime(r.ReadInt64(), DateTimeKind.Utc);
+                        var endTicks = r.ReadInt64();
+                        rows[i] = new DhcpLeaseRecord(school, mac, address, hostname, start,
+                            endTicks < 0 ? null : new DateTime(endTicks, DateTimeKind.Utc));
+                    }
+
+                    return new DhcpLeaseBatch(id, rows);
                 }
 
                 default:

@@ -53,105 +53,164 @@ public abstract class CopyWriterBase<TBatch>(NpgsqlDataSource dataSource, TimePr
         return BatchWriteOutcome.Written;
     }
 
-    /// <summary>Sends the rows inside the batch's transaction; binary COPY unless overridden.</summary>
-    protected virtual async Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TBatch batch, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        await using var importer = await connection.BeginBinaryImportAsync(CopyCommand, cancellationToken).ConfigureAwait(false);
-        WriteRows(importer, batch);
-        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    protected virtual string CopyCommand => throw new NotSupportedException();
-
-    // Synchronous row writes: they only fill Npgsql's buffer; per-field awaits would cost more than the I/O.
-    protected virtual void WriteRows(NpgsqlBinaryImporter importer, TBatch batch) => throw new NotSupportedException();
+    /// <summary>Sends the rows inside the batch's transaction.</summary>
+    protected abstract Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TBatch batch,
+        CancellationToken cancellationToken);
 
     protected void OnRowWritten(int index) => RowWritten?.Invoke(index);
+}
 
-    protected static void WriteNullable<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type)
-        where T : class
+/// <summary>
+/// Binary COPY of a batch's rows into one table, formatted by <see cref="BinaryCopyBuffer"/> (each row's columns from
+/// <see cref="WriteColumns"/>, then the batch id as the last column) and sent through a raw binary COPY stream:
+/// NpgsqlBinaryImporter binds a parameter per field, which made the client about half the CPU of a COPY.
+/// </summary>
+public abstract class RowCopyWriter<TBatch, TRow>(NpgsqlDataSource dataSource, TimeProvider timeProvider)
+    : CopyWriterBase<TBatch>(dataSource, timeProvider)
+    where TBatch : IngestBatch<TRow>
+{
+    private const int FlushBytes = 64 * 1024;
+
+    /// <summary>The COPY ... FROM STDIN (FORMAT BINARY) statement.</summary>
+    protected abstract string CopyCommand { get; }
+
+    /// <summary>Columns of the COPY command, batch_id included.</summary>
+    protected abstract short ColumnCount { get; }
+
+    /// <summary>Every column of the COPY command but the last (batch_id), in order.</summary>
+    protected abstract void WriteColumns(BinaryCopyBuffer buffer, TRow row);
+
+    protected sealed override async Task WriteRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TBatch batch,
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(importer);
-        if (value is null)
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(batch);
+        var stream = await connection.BeginRawBinaryCopyAsync(CopyCommand, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
         {
-            importer.WriteNull();
+            try
+            {
+                await SendAsync(stream, batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Disposing a raw COPY stream completes the COPY; on a failure it must be aborted instead (and if the
+                // connection is already gone, the original error is the one to report).
+                try
+                {
+                    await stream.CancelAsync().ConfigureAwait(false);
+                }
+                catch (Exception cancelError) when (cancelError is NpgsqlException or IOException or InvalidOperationException)
+                {
+                }
+
+                throw;
+            }
         }
-        else
+    }
+
+    private async Task SendAsync(NpgsqlRawCopyStream stream, TBatch batch, CancellationToken cancellationToken)
+    {
+        var buffer = new BinaryCopyBuffer();
+        buffer.Header();
+        var rows = batch.Rows;
+        for (var i = 0; i < rows.Count; i++)
         {
-            importer.Write(value, type);
+            buffer.StartRow(ColumnCount);
+            WriteColumns(buffer, rows[i]);
+            buffer.Uuid(batch.BatchId);
+            // With the test hook armed every row goes out at once, so "killed after row N" means N rows sent.
+            if (buffer.Length >= FlushBytes || RowWritten is not null)
+            {
+                await stream.WriteAsync(buffer.Written, cancellationToken).ConfigureAwait(false);
+                buffer.Clear();
+                OnRowWritten(i);
+            }
         }
+
+        buffer.Trailer();
+        await stream.WriteAsync(buffer.Written, cancellationToken).ConfigureAwait(false);
     }
 }
 
-/// <summary>Binary COPY of observation batches into the day-partitioned observations table.</summary>
+/// <summary>Binary COPY of observation batches into the day-partitioned observations table (the hot path).</summary>
 public sealed class ObservationCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
-    : CopyWriterBase<ObservationBatch>(dataSource, timeProvider)
+    : RowCopyWriter<ObservationBatch, ObservationRecord>(dataSource, timeProvider)
 {
     protected override string CopyCommand =>
         "COPY observations (school_id, ts, kind, client, client_mac, server, server_port, transport, vlan, name, detail, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    protected override void WriteRows(NpgsqlBinaryImporter importer, ObservationBatch batch)
+    protected override short ColumnCount => 12;
+
+    protected override void WriteColumns(BinaryCopyBuffer buffer, ObservationRecord row)
     {
-        ArgumentNullException.ThrowIfNull(importer);
-        ArgumentNullException.ThrowIfNull(batch);
-        var rows = batch.Rows;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var r = rows[i];
-            importer.StartRow();
-            importer.Write(r.SchoolId, NpgsqlDbType.Text);
-            importer.Write(r.TimestampUtc, NpgsqlDbType.TimestampTz);
-            importer.Write((short)r.Kind, NpgsqlDbType.Smallint);
-            WriteNullable(importer, r.Client, NpgsqlDbType.Inet);
-            WriteNullable(importer, ObservationRecord.ToPhysical(r.ClientMac), NpgsqlDbType.MacAddr);
-            WriteNullable(importer, r.Server, NpgsqlDbType.Inet);
-            importer.Write(r.ServerPort, NpgsqlDbType.Integer);
-            importer.Write((short)r.Transport, NpgsqlDbType.Smallint);
-            importer.Write(r.Vlan, NpgsqlDbType.Integer);
-            WriteNullable(importer, r.Name, NpgsqlDbType.Text);
-            WriteNullable(importer, r.DetailJson, NpgsqlDbType.Jsonb);
-            importer.Write(batch.BatchId, NpgsqlDbType.Uuid);
-            OnRowWritten(i);
-        }
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(row);
+        buffer.Text(row.SchoolId);
+        buffer.TimestampTz(row.TimestampUtc);
+        buffer.Int2((short)row.Kind);
+        buffer.Inet(row.Client);
+        buffer.MacAddr(row.ClientMac);
+        buffer.Inet(row.Server);
+        buffer.Int4(row.ServerPort);
+        buffer.Int2((short)row.Transport);
+        buffer.Int4(row.Vlan);
+        buffer.Text(row.Name);
+        buffer.Jsonb(row.DetailJson);
     }
 }
 
 /// <summary>Binary COPY of visit batches into the day-partitioned visits table (ids from the sequence).</summary>
 public sealed class VisitCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
-    : CopyWriterBase<VisitBatch>(dataSource, timeProvider)
+    : RowCopyWriter<VisitBatch, VisitRecord>(dataSource, timeProvider)
 {
     protected override string CopyCommand =>
         "COPY visits (school_id, staff_id, device_id, service, category, start_utc, end_utc, active_seconds, directed_seconds, " +
         "break_seconds, non_directed_seconds, outside_hours_seconds, is_work_use, site_name, evidence_count, batch_id) FROM STDIN (FORMAT BINARY)";
 
-    protected override void WriteRows(NpgsqlBinaryImporter importer, VisitBatch batch)
+    protected override short ColumnCount => 16;
+
+    protected override void WriteColumns(BinaryCopyBuffer buffer, VisitRecord row)
     {
-        ArgumentNullException.ThrowIfNull(importer);
-        ArgumentNullException.ThrowIfNull(batch);
-        var rows = batch.Rows;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var r = rows[i];
-            importer.StartRow();
-            importer.Write(r.SchoolId, NpgsqlDbType.Text);
-            importer.Write(r.StaffId, NpgsqlDbType.Text);
-            importer.Write(r.DeviceId, NpgsqlDbType.Text);
-            importer.Write(r.Service, NpgsqlDbType.Text);
-            importer.Write(r.Category, NpgsqlDbType.Text);
-            importer.Write(r.StartUtc, NpgsqlDbType.TimestampTz);
-            importer.Write(r.EndUtc, NpgsqlDbType.TimestampTz);
-            importer.Write(r.ActiveSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.DirectedSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.BreakSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.NonDirectedSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.OutsideHoursSeconds, NpgsqlDbType.Integer);
-            importer.Write(r.IsWorkUse, NpgsqlDbType.Boolean);
-            WriteNullable(importer, r.SiteName, NpgsqlDbType.Text);
-            importer.Write(r.EvidenceCount, NpgsqlDbType.Integer);
-            importer.Write(batch.BatchId, NpgsqlDbType.Uuid);
-            OnRowWritten(i);
-        }
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(row);
+        buffer.Text(row.SchoolId);
+        buffer.Text(row.StaffId);
+        buffer.Text(row.DeviceId);
+        buffer.Text(row.Service);
+        buffer.Text(row.Category);
+        buffer.TimestampTz(row.StartUtc);
+        buffer.TimestampTz(row.EndUtc);
+        buffer.Int4(row.ActiveSeconds);
+        buffer.Int4(row.DirectedSeconds);
+        buffer.Int4(row.BreakSeconds);
+        buffer.Int4(row.NonDirectedSeconds);
+        buffer.Int4(row.OutsideHoursSeconds);
+        buffer.Bool(row.IsWorkUse);
+        buffer.Text(row.SiteName);
+        buffer.Int4(row.EvidenceCount);
+    }
+}
+
+/// <summary>Binary COPY of DHCP lease batches into dhcp_leases (ids from the sequence).</summary>
+public sealed class DhcpLeaseCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
+    : RowCopyWriter<DhcpLeaseBatch, DhcpLeaseRecord>(dataSource, timeProvider)
+{
+    protected override string CopyCommand =>
+        "COPY dhcp_leases (school_id, mac, address, hostname, start_utc, end_utc, batch_id) FROM STDIN (FORMAT BINARY)";
+
+    protected override short ColumnCount => 7;
+
+    protected override void WriteColumns(BinaryCopyBuffer buffer, DhcpLeaseRecord row)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(row);
+        buffer.Text(row.SchoolId);
+        buffer.MacAddr(row.Mac);
+        buffer.Inet(row.Address);
+        buffer.Text(row.Hostname);
+        buffer.TimestampTz(row.StartUtc);
+        buffer.TimestampTz(row.EndUtc);
     }
 }
 

@@ -11,6 +11,10 @@ public sealed class IngestOptions
     [Range(1, 1_000_000)]
     public int ObservationBatchSize { get; set; } = 5000;
 
+    /// <summary>Concurrent observation COPY batches (connections); observations carry no order, so batches may overlap.</summary>
+    [Range(1, 16)]
+    public int ObservationWriters { get; set; } = 2;
+
     /// <summary>Rows per visit COPY batch.</summary>
     [Range(1, 1_000_000)]
     public int VisitBatchSize { get; set; } = 1000;

@@ -166,6 +166,38 @@ public sealed record AnonymousUsageRecord(
     }
 }
 
+/// <summary>
+/// A DHCP lease as stored in dhcp_leases: who (client MAC, hostname from option 12) held which address from when
+/// until when, per school. Mirrors what the Visits DeviceAttributor learns from an ACK.
+/// </summary>
+public sealed record DhcpLeaseRecord(
+    string SchoolId,
+    MacAddress Mac,
+    IPAddress Address,
+    string? Hostname,
+    DateTime StartUtc,
+    DateTime? EndUtc)
+{
+    /// <summary>
+    /// The lease an observation grants: a DHCP ACK with an assigned address and a client MAC. The end is start +
+    /// lease time; an infinite lease (0xFFFFFFFF) or a missing lease time gives no end. Anything else: null
+    /// (requests, offers and releases are not leases; a release ends the lease only in the Visits attributor).
+    /// </summary>
+    public static DhcpLeaseRecord? TryFrom(string schoolId, in Observation observation)
+    {
+        if (observation.Kind != ObservationKind.DhcpLease || observation.Detail is not DhcpDetail dhcp
+            || dhcp.MessageType != DhcpMessageType.Ack || dhcp.AssignedAddress is not { } assigned || observation.ClientMac.IsNone)
+        {
+            return null;
+        }
+
+        var start = DateTime.SpecifyKind(observation.TimestampUtc, DateTimeKind.Utc);
+        DateTime? end = dhcp.LeaseSeconds is 0 or uint.MaxValue ? null : start.AddSeconds(dhcp.LeaseSeconds);
+        return new DhcpLeaseRecord(schoolId, observation.ClientMac, assigned.IsIPv4MappedToIPv6 ? assigned.MapToIPv4() : assigned,
+            observation.Name, start, end);
+    }
+}
+
 /// <summary>A unit of exactly-once ingest: its id is recorded in ingest_batches in the same transaction as its rows.</summary>
 public abstract record IngestBatch(Guid BatchId)
 {
@@ -173,20 +205,28 @@ public abstract record IngestBatch(Guid BatchId)
     public abstract string Kind { get; }
 }
 
-public sealed record ObservationBatch(Guid BatchId, IReadOnlyList<ObservationRecord> Rows) : IngestBatch(BatchId)
+/// <summary>A batch of rows of one table.</summary>
+public abstract record IngestBatch<TRow>(Guid BatchId, IReadOnlyList<TRow> Rows) : IngestBatch(BatchId)
 {
     public override int Count => Rows.Count;
+}
+
+public sealed record ObservationBatch(Guid BatchId, IReadOnlyList<ObservationRecord> Rows) : IngestBatch<ObservationRecord>(BatchId, Rows)
+{
     public override string Kind => "observations";
 }
 
-public sealed record VisitBatch(Guid BatchId, IReadOnlyList<VisitRecord> Rows) : IngestBatch(BatchId)
+public sealed record VisitBatch(Guid BatchId, IReadOnlyList<VisitRecord> Rows) : IngestBatch<VisitRecord>(BatchId, Rows)
 {
-    public override int Count => Rows.Count;
     public override string Kind => "visits";
 }
 
-public sealed record AnonymousUsageBatch(Guid BatchId, IReadOnlyList<AnonymousUsageRecord> Rows) : IngestBatch(BatchId)
+public sealed record AnonymousUsageBatch(Guid BatchId, IReadOnlyList<AnonymousUsageRecord> Rows) : IngestBatch<AnonymousUsageRecord>(BatchId, Rows)
 {
-    public override int Count => Rows.Count;
     public override string Kind => "anonymous_usage";
+}
+
+public sealed record DhcpLeaseBatch(Guid BatchId, IReadOnlyList<DhcpLeaseRecord> Rows) : IngestBatch<DhcpLeaseRecord>(BatchId, Rows)
+{
+    public override string Kind => "dhcp_leases";
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using CoppiceMonitor.Capture;
 using CoppiceMonitor.Visits;
 using Npgsql;
 
@@ -29,9 +30,12 @@ public sealed record IngestCounters(
 /// </summary>
 public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
 {
+    private readonly NpgsqlDataSource _dataSource;
     private readonly ObservationCopyWriter _observationWriter;
     private readonly VisitCopyWriter _visitWriter;
     private readonly AnonymousUsageWriter _anonymousWriter;
+    private readonly DhcpLeaseCopyWriter _dhcpWriter;
+    private readonly Channel<DhcpLeaseRecord> _dhcp;
     private readonly Channel<AnonymousUsageRecord> _anonymous;
     private readonly IngestSpool _spool;
     private readonly IngestOptions _options;
@@ -45,37 +49,31 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     private Task _observationLoop = Task.CompletedTask;
     private Task _visitLoop = Task.CompletedTask;
     private Task _anonymousLoop = Task.CompletedTask;
+    private Task _dhcpLoop = Task.CompletedTask;
     private Task _replayLoop = Task.CompletedTask;
     private volatile bool _databaseAvailable = true;
     private long _observationsQueued, _observationsDropped, _visitsQueued, _batchesWritten, _batchesSpooled,
-        _batchesReplayed, _batchesAlreadyWritten, _batchesRejected, _corruptSpoolRecords;
+        _batchesReplayed, _batchesAlreadyWritten, _batchesRejected, _corruptSpoolRecords, _leasesQueued, _leasesDropped;
 
     public IngestService(NpgsqlDataSource dataSource, IOptions<IngestOptions> options, TimeProvider timeProvider,
         ILogger<IngestService>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
+        _dataSource = dataSource;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _observationWriter = new ObservationCopyWriter(dataSource, timeProvider);
         _visitWriter = new VisitCopyWriter(dataSource, timeProvider);
         _anonymousWriter = new AnonymousUsageWriter(dataSource, timeProvider);
-        _anonymous = Channel.CreateBounded<AnonymousUsageRecord>(new BoundedChannelOptions(_options.VisitQueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
+        _dhcpWriter = new DhcpLeaseCopyWriter(dataSource, timeProvider);
+        _dhcp = Bounded<DhcpLeaseRecord>(_options.VisitQueueCapacity, singleReader: true);
+        _anonymous = Bounded<AnonymousUsageRecord>(_options.VisitQueueCapacity, singleReader: true);
         _spool = new IngestSpool(_options.SpoolDirectory, _logger);
-        _observations = Channel.CreateBounded<ObservationRecord>(new BoundedChannelOptions(_options.ObservationQueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.DropWrite,
-            SingleReader = true,
-        });
-        _visits = Channel.CreateBounded<VisitRecord>(new BoundedChannelOptions(_options.VisitQueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
+        // Wait mode, not DropWrite: a DropWrite channel's TryWrite reports success while discarding the item, so drops
+        // could not be counted. TryWrite still never blocks (it returns false when full); WriteAsync waits for room.
+        _observations = Bounded<ObservationRecord>(_options.ObservationQueueCapacity, singleReader: _options.ObservationWriters == 1);
+        _visits = Bounded<VisitRecord>(_options.VisitQueueCapacity, singleReader: true);
     }
 
     public IngestSpool Spool => _spool;
@@ -90,7 +88,10 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         Interlocked.Read(ref _batchesAlreadyWritten), Interlocked.Read(ref _batchesRejected),
         Interlocked.Read(ref _corruptSpoolRecords), _databaseAvailable);
 
-    /// <summary>Queues an observation; false (and counted) when the queue is full or the service stopped.</summary>
+    /// <summary>DHCP leases queued so far.</summary>
+    public long LeasesQueued => Interlocked.Read(ref _leasesQueued);
+
+    /// <summary>Queues an observation without ever waiting (live capture); false (and counted) when the queue is full or the service stopped.</summary>
     public bool TryWrite(ObservationRecord observation)
     {
         if (_observations.Writer.TryWrite(observation))
@@ -109,6 +110,17 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         return false;
     }
 
+    /// <summary>
+    /// Queues an observation, waiting while the queue is full (back-pressure, never a drop): for replays of capture
+    /// files and other producers that can slow down, so memory stays bounded by ObservationQueueCapacity.
+    /// Throws <see cref="ChannelClosedException"/> after the service stopped.
+    /// </summary>
+    public async ValueTask WriteAsync(ObservationRecord observation, CancellationToken cancellationToken = default)
+    {
+        await _observations.Writer.WriteAsync(observation, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _observationsQueued);
+    }
+
     /// <summary>Queues a visit, waiting while the queue is full.</summary>
     public async ValueTask WriteAsync(VisitRecord visit, CancellationToken cancellationToken = default)
     {
@@ -119,6 +131,58 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     /// <summary>Queues anonymous daily totals, waiting while the queue is full.</summary>
     public ValueTask WriteAsync(AnonymousUsageRecord usage, CancellationToken cancellationToken = default) =>
         _anonymous.Writer.WriteAsync(usage, cancellationToken);
+
+    /// <summary>
+    /// Stores a captured observation of <paramref name="schoolId"/>, plus its lease in dhcp_leases when it is a DHCP
+    /// ACK (<see cref="DhcpLeaseRecord.TryFrom"/>). <paramref name="wait"/> false (live capture): never waits; returns
+    /// false when the observation was dropped (counted) because the queue is full. True (replays of capture files):
+    /// waits for room, so memory stays bounded and nothing is dropped.
+    /// </summary>
+    public async ValueTask<bool> WriteObservationAsync(string schoolId, Observation observation, bool wait,
+        CancellationToken cancellationToken = default)
+    {
+        var record = ObservationRecord.From(schoolId, observation);
+        var lease = DhcpLeaseRecord.TryFrom(schoolId, observation);
+        if (wait)
+        {
+            await WriteAsync(record, cancellationToken).ConfigureAwait(false);
+            if (lease is not null)
+            {
+                await WriteAsync(lease, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        if (lease is not null && !TryWrite(lease))
+        {
+            Interlocked.Increment(ref _leasesDropped);
+        }
+
+        return TryWrite(record);
+    }
+
+    /// <summary>DHCP leases dropped by <see cref="WriteObservationAsync"/> without waiting because their queue was full.</summary>
+    public long LeasesDropped => Interlocked.Read(ref _leasesDropped);
+
+    /// <summary>Queues a DHCP lease, waiting while the queue is full.</summary>
+    public async ValueTask WriteAsync(DhcpLeaseRecord lease, CancellationToken cancellationToken = default)
+    {
+        await _dhcp.Writer.WriteAsync(lease, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _leasesQueued);
+    }
+
+    /// <summary>Queues a DHCP lease without waiting; false when the queue is full or the service stopped.</summary>
+    public bool TryWrite(DhcpLeaseRecord lease)
+    {
+        if (!_dhcp.Writer.TryWrite(lease))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _leasesQueued);
+        return true;
+    }
 
     /// <summary>IVisitSink for the Visits pipeline: blocks the pipeline thread while the queue is full (back-pressure).</summary>
     public void WriteVisit(Visit visit)
@@ -145,12 +209,15 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     {
         // Whatever a previous run left behind goes first (a no-op for batches that did reach the database).
         await TryReplayAsync(cancellationToken).ConfigureAwait(false);
-        _observationLoop = Task.Run(() => ConsumeAsync(_observations.Reader, _options.ObservationBatchSize,
-            rows => new ObservationBatch(Guid.NewGuid(), rows)), CancellationToken.None);
+        // Several COPY streams: the server side of a COPY (parsing, routing, WAL) runs on one core per connection.
+        _observationLoop = Task.WhenAll(Enumerable.Range(0, _options.ObservationWriters).Select(_ => Task.Run(() => ConsumeAsync(
+            _observations.Reader, _options.ObservationBatchSize, rows => new ObservationBatch(Guid.NewGuid(), rows)), CancellationToken.None)));
         _visitLoop = Task.Run(() => ConsumeAsync(_visits.Reader, _options.VisitBatchSize,
             rows => new VisitBatch(Guid.NewGuid(), rows)), CancellationToken.None);
         _anonymousLoop = Task.Run(() => ConsumeAsync(_anonymous.Reader, _options.VisitBatchSize,
             rows => new AnonymousUsageBatch(Guid.NewGuid(), rows)), CancellationToken.None);
+        _dhcpLoop = Task.Run(() => ConsumeAsync(_dhcp.Reader, _options.VisitBatchSize,
+            rows => new DhcpLeaseBatch(Guid.NewGuid(), rows)), CancellationToken.None);
         _replayLoop = Task.Run(ReplayLoopAsync, CancellationToken.None);
     }
 
@@ -160,8 +227,8 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         var deadline = _timeProvider.GetUtcNow() + timeout;
         while (_timeProvider.GetUtcNow() < deadline)
         {
-            if (_observations.Reader.Count == 0 && _visits.Reader.Count == 0 && _anonymous.Reader.Count == 0 && Volatile.Read(ref _inFlight) == 0
-                && !_spool.HasPending)
+            if (_observations.Reader.Count == 0 && _visits.Reader.Count == 0 && _anonymous.Reader.Count == 0
+                && _dhcp.Reader.Count == 0 && Volatile.Read(ref _inFlight) == 0 && !_spool.HasPending)
             {
                 return true;
             }
@@ -173,12 +240,34 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         return false;
     }
 
+    /// <summary>
+    /// Waits until everything queued so far is durable: written to the database or appended (fsynced) to the spool.
+    /// Unlike <see cref="WaitUntilDrainedAsync"/> it does not wait for the database to come back.
+    /// </summary>
+    public async Task<bool> WaitUntilPersistedAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = _timeProvider.GetUtcNow() + timeout;
+        while (_timeProvider.GetUtcNow() < deadline)
+        {
+            if (_observations.Reader.Count == 0 && _visits.Reader.Count == 0 && _anonymous.Reader.Count == 0
+                && _dhcp.Reader.Count == 0 && Volatile.Read(ref _inFlight) == 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _observations.Writer.TryComplete();
         _visits.Writer.TryComplete();
         _anonymous.Writer.TryComplete();
-        await Task.WhenAll(_observationLoop, _visitLoop, _anonymousLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
+        _dhcp.Writer.TryComplete();
+        await Task.WhenAll(_observationLoop, _visitLoop, _anonymousLoop, _dhcpLoop).WaitAsync(cancellationToken).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -288,6 +377,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
                 ObservationBatch o => await _observationWriter.WriteAsync(o, fromSpool, cancellationToken).ConfigureAwait(false),
                 VisitBatch v => await _visitWriter.WriteAsync(v, fromSpool, cancellationToken).ConfigureAwait(false),
                 AnonymousUsageBatch a => await _anonymousWriter.WriteAsync(a, fromSpool, cancellationToken).ConfigureAwait(false),
+                DhcpLeaseBatch d => await _dhcpWriter.WriteAsync(d, fromSpool, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException("unknown batch type", nameof(batch)),
             };
         }
@@ -345,6 +435,15 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
                 return;
             }
 
+            if (!_databaseAvailable)
+            {
+                // Probe first: a replay seals the open segment, so failed attempts through a long outage would
+                // otherwise leave one small segment per retry.
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var result = await _spool.ReplayAsync((b, ct) => WriteAsync(b, fromSpool: true, ct), cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref _corruptSpoolRecords, result.CorruptRecords);
             _databaseAvailable = true;
@@ -377,6 +476,9 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         {
         }
     }
+
+    private static Channel<T> Bounded<T>(int capacity, bool singleReader) =>
+        Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = singleReader });
 
     private static bool IsTransient(Exception ex) => ex switch
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using CoppiceMonitor.Storage.Platform;
 
 namespace CoppiceMonitor.Storage.Ingest;
 
@@ -34,6 +35,15 @@ public sealed class IngestSpool : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Directory);
+        // The folder itself may be new: make its entry in the parent durable too (best effort: the parent may
+        // not be readable, and a lost empty folder is recreated at the next start).
+        try
+        {
+            DirectorySync.Flush(Path.GetDirectoryName(Directory) ?? Directory);
+        }
+        catch (IOException)
+        {
+        }
         _logger = logger ?? NullLogger.Instance;
         _segmentBytes = segmentBytes;
         _currentSequence = Segments().Select(s => s.Sequence).DefaultIfEmpty(0).Max() + 1;
@@ -62,16 +72,23 @@ public sealed class IngestSpool : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(4), payload.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(8), Crc32.HashToUInt32(payload));
         payload.CopyTo(record, HeaderSize);
+        var created = false;
         lock (_lock)
         {
             if (_current is null || _current.Length >= _segmentBytes)
             {
                 _current?.Dispose();
                 _current = new FileStream(SegmentPath(_currentSequence++), FileMode.Append, FileAccess.Write, FileShare.Read);
+                created = true;
             }
 
             _current.Write(record);
             _current.Flush(flushToDisk: true);
+            if (created)
+            {
+                // The new segment's name must survive a power cut as well as its bytes.
+                DirectorySync.Flush(Directory);
+            }
         }
     }
 
@@ -108,6 +125,8 @@ public sealed class IngestSpool : IDisposable
 
             corrupt += bad;
             File.Delete(segment.Path);
+            // Without this a power cut could bring the segment back; harmless (batch ids) but wasted work.
+            DirectorySync.Flush(Directory);
             removed++;
         }
 

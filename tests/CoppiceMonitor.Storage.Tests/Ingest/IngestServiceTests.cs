@@ -171,5 +171,88 @@ public sealed class IngestServiceTests(PostgresCluster cluster) : IClassFixture<
         Assert.Equal(750, await TestData.ScalarAsync(cs, "SELECT active_seconds FROM anonymous_usage WHERE kind = 2"));
     }
 
+    [Fact]
+    public async Task WriteAsync_QueueFull_WaitsForRoomWhileTryWriteDropsAndCounts()
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var options = Options();
+        options.Value.ObservationQueueCapacity = 2;
+        var service = new IngestService(dataSource, options, TimeProvider.System);
+        // Not started yet: nothing drains the queue.
+        Assert.True(service.TryWrite(TestData.Observation(0, Day)));
+        Assert.True(service.TryWrite(TestData.Observation(1, Day)));
+        Assert.False(service.TryWrite(TestData.Observation(99, Day)));
+        var waiting = service.WriteAsync(TestData.Observation(2, Day)).AsTask();
+        await Task.Delay(100);
+        Assert.False(waiting.IsCompleted, "WriteAsync must wait for room, not drop");
+
+        await service.StartAsync(CancellationToken.None);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await service.WaitUntilDrainedAsync(TimeSpan.FromSeconds(30)));
+        var counters = service.Counters;
+        await service.DisposeAsync();
+
+        Assert.Equal(1, counters.ObservationsDropped);
+        Assert.Equal(3, counters.ObservationsQueued);
+        Assert.Equal(3, await TestData.ScalarAsync(cs, "SELECT count(*) FROM observations"));
+        Assert.Equal(0, await TestData.ScalarAsync(cs, "SELECT count(*) FROM observations WHERE name = 'n99'"));
+    }
+
+    [Fact]
+    public async Task WriteAsync_DhcpLeasesFromObservations_StoredOnceEvenWhenReplayed()
+    {
+        var cs = await cluster.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(cs);
+        var mac = new CoppiceMonitor.Capture.MacAddress(0x02_00_00_00_00_42);
+        static CoppiceMonitor.Capture.Observation Dhcp(CoppiceMonitor.Capture.DhcpMessageType type, CoppiceMonitor.Capture.MacAddress mac,
+            uint leaseSeconds, string? hostname) => new(Day, CoppiceMonitor.Capture.ObservationKind.DhcpLease, System.Net.IPAddress.Any, mac,
+                System.Net.IPAddress.Broadcast, 68, CoppiceMonitor.Capture.TransportProtocol.Udp, 10, hostname,
+                new CoppiceMonitor.Capture.DhcpDetail(type, null, System.Net.IPAddress.Parse("10.10.3.4"), leaseSeconds));
+
+        var ackObservation = Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Ack, mac, 3600, "staff-laptop-3");
+        var infiniteObservation = Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Ack, mac, uint.MaxValue, null);
+        var ack = DhcpLeaseRecord.TryFrom("s1", ackObservation);
+        var infinite = DhcpLeaseRecord.TryFrom("s2", infiniteObservation);
+        Assert.Null(DhcpLeaseRecord.TryFrom("s1", Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Request, mac, 3600, "x")));
+        Assert.Null(DhcpLeaseRecord.TryFrom("s1", Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Ack, CoppiceMonitor.Capture.MacAddress.None, 3600, "x")));
+        Assert.NotNull(ack);
+        Assert.NotNull(infinite);
+
+        var service = new IngestService(dataSource, Options(), TimeProvider.System);
+        await service.StartAsync(CancellationToken.None);
+        // A replay waits for room; live capture does not. Either way the observation and its lease are stored.
+        Assert.True(await service.WriteObservationAsync("s1", ackObservation, wait: true));
+        Assert.True(await service.WriteObservationAsync("s2", infiniteObservation, wait: false));
+        Assert.True(await service.WriteObservationAsync("s1", Dhcp(CoppiceMonitor.Capture.DhcpMessageType.Request, mac, 0, "x"), wait: false));
+        Assert.True(await service.WaitUntilDrainedAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, service.LeasesQueued);
+        Assert.Equal(0, service.LeasesDropped);
+        await service.DisposeAsync();
+
+        Assert.Equal(3, await TestData.ScalarAsync(cs, "SELECT count(*) FROM observations WHERE kind = 5"));
+        Assert.Equal(2, await TestData.ScalarAsync(cs, "SELECT count(*) FROM dhcp_leases"));
+
+        Assert.Equal(1, await TestData.ScalarAsync(cs, """
+            SELECT count(*) FROM dhcp_leases WHERE school_id = 's1' AND mac = '02:00:00:00:00:42' AND address = '10.10.3.4'
+              AND hostname = 'staff-laptop-3' AND start_utc = '2026-11-25 09:00Z' AND end_utc = '2026-11-25 10:00Z' AND batch_id IS NOT NULL
+            """));
+        Assert.Equal(1, await TestData.ScalarAsync(cs, "SELECT count(*) FROM dhcp_leases WHERE school_id = 's2' AND end_utc IS NULL AND hostname IS NULL"));
+
+        // Through the spool and replayed twice: still once.
+        var batch = new DhcpLeaseBatch(Guid.NewGuid(), [ack with { SchoolId = "s3" }]);
+        using (var spool = new IngestSpool(Path.Combine(_spoolDir, "dhcp")))
+        {
+            spool.Append(batch);
+            spool.Append(batch);
+            var writer = new DhcpLeaseCopyWriter(dataSource, TimeProvider.System);
+            var outcomes = new List<BatchWriteOutcome>();
+            await spool.ReplayAsync(async (b, ct) => outcomes.Add(await writer.WriteAsync((DhcpLeaseBatch)b, fromSpool: true, ct)));
+            Assert.Equal([BatchWriteOutcome.Written, BatchWriteOutcome.AlreadyWritten], outcomes);
+        }
+
+        Assert.Equal(1, await TestData.ScalarAsync(cs, "SELECT count(*) FROM dhcp_leases WHERE school_id = 's3' AND hostname = 'staff-laptop-3'"));
+    }
+
     private sealed class SimulatedCrashException : Exception;
 }

@@ -79,4 +79,13 @@ public sealed class IngestSpoolTests : IDisposable
         Assert.Equal(1, replayed.Batches);
         Assert.False(spool.HasPending);
     }
+
+    [Fact]
+    public void DirectorySyncFlush_RealAndMissingFolders_FsyncsOrReportsTheError()
+    {
+        // The libc binding really runs: an existing folder flushes, a missing one is an error, not a silent no-op.
+        CoppiceMonitor.Storage.Platform.DirectorySync.Flush(_dir);
+        var error = Assert.Throws<IOException>(() => CoppiceMonitor.Storage.Platform.DirectorySync.Flush(Path.Combine(_dir, "missing")));
+        Assert.Contains("errno 2", error.Message, StringComparison.Ordinal); // ENOENT
+    }
 }
