@@ -74,6 +74,30 @@ public sealed class CoppiceDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// As root the embedded server runs as the postgres user, which must be able to traverse every folder above its
+    /// data. A clone under /root or a mktemp folder (mode 0700) is not: say so, naming the setting, instead of
+    /// letting initdb fail with "Permission denied".
+    /// </summary>
+    private static void CheckReachableByPostgresUser(string folder)
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            return;
+        }
+
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(folder)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            if (Directory.Exists(dir) && (File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) == 0)
+            {
+                throw new ConfigurationErrorException(
+                    $"Service:DataFolder: the embedded PostgreSQL server runs as the postgres user, which cannot enter {dir} " +
+                    "(no execute permission for others). Choose a data folder it can reach (e.g. /var/lib/coppice-monitor), " +
+                    $"run 'chmod o+x {dir}', or configure ConnectionStrings:Coppice.");
+            }
+        }
+    }
+
     private async Task<string> StartEmbeddedAsync(CancellationToken cancellationToken)
     {
         Log.UsingEmbeddedDatabase(_logger, EmbeddedFolder);
@@ -84,6 +108,7 @@ public sealed class CoppiceDatabase : IAsyncDisposable
         }
         else
         {
+            CheckReachableByPostgresUser(EmbeddedFolder);
             var options = new LocalPostgresServerOptions
             {
                 RootDirectory = EmbeddedFolder,

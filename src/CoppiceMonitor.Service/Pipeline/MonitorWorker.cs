@@ -133,11 +133,12 @@ public sealed class MonitorWorker(
                 pipeline.Channel.Count,
                 pipeline.Stage.Visits,
                 ingest.BatchesWritten,
-                pipeline.Stage.Pipeline.Buffered,
+                pipeline.Stage.Buffered,
                 StatusSnapshot.FolderBytes(options.ResolvedSpoolFolder),
                 stopped,
                 ingest.ObservationsDropped,
-                ingest.DatabaseAvailable).WriteTo(options.DataFolder);
+                ingest.DatabaseAvailable,
+                pipeline.Stage.Unrouted).WriteTo(options.DataFolder);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {

@@ -28,7 +28,8 @@ public sealed record StatusSnapshot(
     long SpoolBytes,
     bool Stopped,
     long IngestDrops,
-    bool DatabaseAvailable)
+    bool DatabaseAvailable,
+    long UnroutedObservations = 0)
 {
     public const string FileName = "status.json";
 
