@@ -102,6 +102,7 @@ public sealed class CoppiceDatabase : IAsyncDisposable
     {
         Log.UsingEmbeddedDatabase(_logger, EmbeddedFolder);
         string admin;
+        var created = false;
         if (TryAttachToRunning(out var running))
         {
             admin = running;
@@ -128,12 +129,29 @@ public sealed class CoppiceDatabase : IAsyncDisposable
             {
                 await using var create = new NpgsqlCommand($"CREATE DATABASE {EmbeddedDatabaseName}", connection);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                created = true;
             }
         }
 
         var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = EmbeddedDatabaseName }.ConnectionString;
-        // The embedded database is ours: keep its schema current without asking ICT to run `db migrate`.
-        await DatabaseMigrator.MigrateAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        // The embedded database is ours: keep its schema current without asking ICT to run `db migrate`. Checking
+        // the migrations costs seconds of EF Core start-up on every verb, so it is skipped when this very build of
+        // the storage assembly already migrated this database (a marker beside it holds the build's module id).
+        var marker = Path.Combine(EmbeddedFolder, "migrated-by");
+        var stamp = typeof(DatabaseMigrator).Assembly.ManifestModule.ModuleVersionId.ToString();
+        if (created || !File.Exists(marker) || (await File.ReadAllTextAsync(marker, cancellationToken).ConfigureAwait(false)).Trim() != stamp)
+        {
+            await DatabaseMigrator.MigrateAsync(connectionString, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await File.WriteAllTextAsync(marker, stamp, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Without the marker the next verb just checks the migrations again.
+            }
+        }
+
         return connectionString;
     }
 
