@@ -32,13 +32,22 @@ exe="$bin/coppice-monitor"
 
 # A fresh day each run; the embedded database keeps its files but the demo starts it empty.
 rm -rf "$work/day" "$work/mail" "$work/reports" "$work/data"
-mkdir -p "$work/day" "$work/mail" "$work/data"
-export COPPICE_Service__DataFolder="$work/data"
+mkdir -p "$work/day" "$work/mail"
+data="$work/data"
+if [ -z "${COPPICE_ConnectionStrings__Coppice:-}" ] && [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$work" 2>/dev/null; then
+  # As root the embedded server runs as the postgres user, which cannot enter a private folder (a clone under /root,
+  # a mktemp folder): keep the demo's data folder where it can.
+  data="/var/tmp/coppice-demo-$(printf '%s' "$work" | md5sum | cut -c1-12)"
+  echo "demo: $work is private to root; the embedded database's data folder is $data instead"
+  rm -rf "$data"
+fi
+mkdir -p "$data"
+export COPPICE_Service__DataFolder="$data"
 settings=(--config "$root/deploy/dev/demo-settings.json")
 if [ -n "${COPPICE_ConnectionStrings__Coppice:-}" ]; then
   echo "demo: using the configured database (COPPICE_ConnectionStrings__Coppice)"
 else
-  echo "demo: using the embedded PostgreSQL server in $work/data/postgres"
+  echo "demo: using the embedded PostgreSQL server in $data/postgres"
 fi
 
 # Local SMTP sink: the product's hidden dev verb (SmtpServer package) writing one .eml file per message.
@@ -69,10 +78,14 @@ step "reports for $week_from..$week_to (SMTP sink on 127.0.0.1:$port, archive)"
 step "status"
 "$exe" status "${settings[@]}" 2>>"$work/demo.log" | sed -n '/== database/,$p'
 
+"$exe" dev export-visits --out "$work/visits.tsv" "${settings[@]}" 2>>"$work/demo.log" >/dev/null
+
 mails=$(find "$work/mail" -name '*.eml' | wc -l)
-html=$(find "$work/reports" "$work/data/reports" -name '*.html' 2>/dev/null | sort)
+html=$(find "$work/reports" "$data/reports" -name '*.html' 2>/dev/null | sort)
 step "summary ($(( $(date +%s) - started )) s)"
 grep -E '^(packets|observations|visits|channel_drops)' "$work/replay.txt" | sed 's/^/  /'
+echo "  stored visits against the simulation's truth ($work/day/truth.json):"
+python3 "$root/deploy/dev/compare-truth.py" "$work/day/truth.json" "$work/visits.tsv" | sed 's/^/  /'
 echo "  emails received by the SMTP sink: $mails (in $work/mail)"
 echo "  HTML reports:"
 echo "$html" | sed 's/^/    /'

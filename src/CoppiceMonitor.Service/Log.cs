@@ -20,11 +20,11 @@ internal static partial class Log
     [LoggerMessage(5004, LogLevel.Information, "Capture started on {Interface} ({FilterMode})")]
     public static partial void CaptureStarted(ILogger logger, string @interface, string filterMode);
 
-    [LoggerMessage(5005, LogLevel.Information, "Capture stopped on {Interface}: {Packets} packets, {KernelDrops} kernel drops, {InterfaceDrops} interface drops")]
-    public static partial void CaptureStopped(ILogger logger, string @interface, long packets, long kernelDrops, long interfaceDrops);
+    [LoggerMessage(5005, LogLevel.Information, "Capture stopped on {Interface}: {Packets} packets, {KernelDrops} kernel drops, {InterfaceDrops} interface drops, {RingDrops} frame ring drops")]
+    public static partial void CaptureStopped(ILogger logger, string @interface, long packets, long kernelDrops, long interfaceDrops, long ringDrops);
 
-    [LoggerMessage(5006, LogLevel.Information, "Pipeline drained: {Observations} observations, {Visits} visits, {ChannelDrops} channel drops")]
-    public static partial void PipelineDrained(ILogger logger, long observations, long visits, long channelDrops);
+    [LoggerMessage(5006, LogLevel.Information, "Pipeline drained: {Observations} observations, {Visits} visits, {ChannelDrops} channel drops, {Unrouted} observations outside every configured school's networks")]
+    public static partial void PipelineDrained(ILogger logger, long observations, long visits, long channelDrops, long unrouted);
 
     [LoggerMessage(5007, LogLevel.Error, "Pipeline stage {Stage} failed")]
     public static partial void StageFailed(ILogger logger, Exception exception, string stage);

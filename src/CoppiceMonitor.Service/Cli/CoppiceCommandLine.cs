@@ -30,6 +30,13 @@ public static class CoppiceCommandLine
         Recursive = true,
     };
 
+    public static readonly Option<string?> SchoolOption = new("--school")
+    {
+        Description = "The school (Schools:N:Id) a database verb works on; default the first configured school.",
+        Recursive = true,
+        HelpName = "ID",
+    };
+
     public static RootCommand Build()
     {
         var root = new RootCommand(
@@ -38,6 +45,7 @@ public static class CoppiceCommandLine
         root.Options.Add(ConfigOption);
         root.Options.Add(SetOption);
         root.Options.Add(VerboseOption);
+        root.Options.Add(SchoolOption);
         root.Subcommands.Add(RunVerb.Create());
         root.Subcommands.Add(ReplayVerb.Create());
         root.Subcommands.Add(InspectVerb.Create());

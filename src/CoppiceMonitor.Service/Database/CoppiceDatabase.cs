@@ -74,16 +74,42 @@ public sealed class CoppiceDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// As root the embedded server runs as the postgres user, which must be able to traverse every folder above its
+    /// data. A clone under /root or a mktemp folder (mode 0700) is not: say so, naming the setting, instead of
+    /// letting initdb fail with "Permission denied".
+    /// </summary>
+    private static void CheckReachableByPostgresUser(string folder)
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            return;
+        }
+
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(folder)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            if (Directory.Exists(dir) && (File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) == 0)
+            {
+                throw new ConfigurationErrorException(
+                    $"Service:DataFolder: the embedded PostgreSQL server runs as the postgres user, which cannot enter {dir} " +
+                    "(no execute permission for others). Choose a data folder it can reach (e.g. /var/lib/coppice-monitor), " +
+                    $"run 'chmod o+x {dir}', or configure ConnectionStrings:Coppice.");
+            }
+        }
+    }
+
     private async Task<string> StartEmbeddedAsync(CancellationToken cancellationToken)
     {
         Log.UsingEmbeddedDatabase(_logger, EmbeddedFolder);
         string admin;
+        var created = false;
         if (TryAttachToRunning(out var running))
         {
             admin = running;
         }
         else
         {
+            CheckReachableByPostgresUser(EmbeddedFolder);
             var options = new LocalPostgresServerOptions
             {
                 RootDirectory = EmbeddedFolder,
@@ -103,12 +129,29 @@ public sealed class CoppiceDatabase : IAsyncDisposable
             {
                 await using var create = new NpgsqlCommand($"CREATE DATABASE {EmbeddedDatabaseName}", connection);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                created = true;
             }
         }
 
         var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = EmbeddedDatabaseName }.ConnectionString;
-        // The embedded database is ours: keep its schema current without asking ICT to run `db migrate`.
-        await DatabaseMigrator.MigrateAsync(connectionString, cancellationToken).ConfigureAwait(false);
+        // The embedded database is ours: keep its schema current without asking ICT to run `db migrate`. Checking
+        // the migrations costs seconds of EF Core start-up on every verb, so it is skipped when this very build of
+        // the storage assembly already migrated this database (a marker beside it holds the build's module id).
+        var marker = Path.Combine(EmbeddedFolder, "migrated-by");
+        var stamp = typeof(DatabaseMigrator).Assembly.ManifestModule.ModuleVersionId.ToString();
+        if (created || !File.Exists(marker) || (await File.ReadAllTextAsync(marker, cancellationToken).ConfigureAwait(false)).Trim() != stamp)
+        {
+            await DatabaseMigrator.MigrateAsync(connectionString, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await File.WriteAllTextAsync(marker, stamp, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Without the marker the next verb just checks the migrations again.
+            }
+        }
+
         return connectionString;
     }
 

@@ -19,6 +19,13 @@ public sealed class ServiceOptions
     /// <summary>Observations buffered between capture and the visit pipeline. Capture drops (and counts) when it is full.</summary>
     public int ChannelCapacity { get; set; } = 1 << 18;
 
+    /// <summary>
+    /// Bytes of captured frames buffered per interface between the capture thread and the decode thread (rounded up to
+    /// a power of two). Absorbs bursts on top of the kernel buffer (Capture:KernelBufferBytes); frames are dropped and
+    /// counted only when both are full.
+    /// </summary>
+    public int CaptureRingBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>How often idle flows are summarised and open visits flushed to storage.</summary>
     public int FlushIntervalSeconds { get; set; } = 10;
 
@@ -65,6 +72,11 @@ public sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
         if (options.ChannelCapacity is < 1024 or > 16_777_216)
         {
             failures.Add($"{S}:ChannelCapacity must be between 1024 and 16777216 observations, not {options.ChannelCapacity}.");
+        }
+
+        if (options.CaptureRingBytes is < 1 << 20 or > 1 << 30)
+        {
+            failures.Add($"{S}:CaptureRingBytes must be between 1048576 (1 MiB) and 1073741824 (1 GiB), not {options.CaptureRingBytes}.");
         }
 
         if (options.FlushIntervalSeconds is < 1 or > 3600)

@@ -1,6 +1,7 @@
 using CoppiceMonitor.Service.Database;
 using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Storage.Ingest;
+using CoppiceMonitor.Visits;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -59,9 +60,13 @@ public sealed class MonitorPipeline : IAsyncDisposable
         var dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
-            var school = factory.School;
-            await RegistrySource.EnsureSchoolAsync(dataSource, school.Id, school.TimeZone, cancellationToken).ConfigureAwait(false);
-            var registry = await RegistrySource.LoadAsync(dataSource, school.Id, cancellationToken).ConfigureAwait(false);
+            // Every configured school: its row, its registry, its own visit pipeline (calendar), one router in front.
+            var registries = new List<(SchoolOptions School, DeviceRegistry Registry)>();
+            foreach (var school in factory.Schools)
+            {
+                await RegistrySource.EnsureSchoolAsync(dataSource, school.Id, school.TimeZone, cancellationToken).ConfigureAwait(false);
+                registries.Add((school, await RegistrySource.LoadAsync(dataSource, school.Id, cancellationToken).ConfigureAwait(false)));
+            }
 
             var ingestOptions = services.GetRequiredService<IOptions<IngestOptions>>().Value;
             if (!Path.IsPathFullyQualified(ingestOptions.SpoolDirectory))
@@ -73,7 +78,7 @@ public sealed class MonitorPipeline : IAsyncDisposable
             await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
             var output = new StorageOutput(ingest, dataSource);
             var channel = new ObservationChannel(options.ChannelCapacity);
-            var stage = new VisitStage(channel, sink => factory.Create(sink, registry), output, time,
+            var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], factory.CreateRouter(), output, time,
                 TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);
             return new MonitorPipeline(channel, stage, ingest, output, dataSource, logger);
         }
@@ -97,7 +102,7 @@ public sealed class MonitorPipeline : IAsyncDisposable
             Log.DrainTimedOut(_logger, (int)drainTimeout.TotalSeconds);
         }
 
-        Log.PipelineDrained(_logger, Stage.Observations, Stage.Visits, Channel.Dropped);
+        Log.PipelineDrained(_logger, Stage.Observations, Stage.Visits, Channel.Dropped, Stage.Unrouted);
         return drained;
     }
 

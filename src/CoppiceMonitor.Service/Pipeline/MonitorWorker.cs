@@ -21,7 +21,7 @@ public sealed class MonitorWorker(
     ILogger<MonitorWorker> logger) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopCapture = new();
-    private readonly List<CaptureThread> _captures = [];
+    private readonly List<InterfaceCapture> _captures = [];
     private readonly DateTimeOffset _started = time.GetUtcNow();
     private MonitorPipeline? _pipeline;
     private ITimer? _statusTimer;
@@ -46,13 +46,17 @@ public sealed class MonitorWorker(
 
         foreach (var name in captureOptions.Value.Interfaces)
         {
-            var capture = new CaptureThread(name, captureOptions.Value, _pipeline.Channel, time, logger, () =>
-            {
-                Environment.ExitCode = 1;
-                lifetime.StopApplication();
-            });
+            var capture = new InterfaceCapture(name, captureOptions.Value, options.CaptureRingBytes, new DroppingChannelSink(_pipeline.Channel), time, logger);
             _captures.Add(capture);
             capture.Start(_stopCapture.Token);
+            Log.CaptureStarted(logger, name, captureOptions.Value.Filter.Length > 0 ? "filtered" : "all traffic");
+            _ = capture.Completion.ContinueWith(
+                t =>
+                {
+                    Environment.ExitCode = 1;
+                    lifetime.StopApplication();
+                },
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
         _statusTimer = time.CreateTimer(_ => WriteStatus(stopped: false), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(options.FlushIntervalSeconds));
@@ -63,7 +67,18 @@ public sealed class MonitorWorker(
         await _stopCapture.CancelAsync().ConfigureAwait(false);
         foreach (var capture in _captures)
         {
-            await capture.Completion.ConfigureAwait(false);
+            try
+            {
+                await capture.Completion.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Already logged by the capture; the rest of the pipeline still drains.
+                Environment.ExitCode = 1;
+            }
+
+            var status = capture.Status();
+            Log.CaptureStopped(logger, status.Name, status.Packets, status.KernelDrops, status.InterfaceDrops, status.RingDrops);
         }
 
         if (_statusTimer is not null)
@@ -118,11 +133,12 @@ public sealed class MonitorWorker(
                 pipeline.Channel.Count,
                 pipeline.Stage.Visits,
                 ingest.BatchesWritten,
-                pipeline.Stage.Pipeline.Buffered,
+                pipeline.Stage.Buffered,
                 StatusSnapshot.FolderBytes(options.ResolvedSpoolFolder),
                 stopped,
                 ingest.ObservationsDropped,
-                ingest.DatabaseAvailable).WriteTo(options.DataFolder);
+                ingest.DatabaseAvailable,
+                pipeline.Stage.Unrouted).WriteTo(options.DataFolder);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
@@ -143,53 +159,5 @@ public sealed class MonitorWorker(
         }
 
         _stopCapture.Dispose();
-    }
-
-    /// <summary>One interface: capture and decode on a dedicated thread (libpcap's buffer is valid only in the callback).</summary>
-    private sealed class CaptureThread(string name, CaptureOptions options, ObservationChannel channel, TimeProvider time, ILogger logger, Action onFailure) : IDisposable
-    {
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private LiveCapture? _capture;
-        private PacketDecoder? _decoder;
-
-        public Task Completion => _done.Task;
-
-        public void Dispose() => _capture?.Dispose();
-
-        public void Start(CancellationToken stopping)
-        {
-            var thread = new Thread(() => Run(stopping)) { IsBackground = true, Name = "capture " + name };
-            thread.Start();
-        }
-
-        public InterfaceStatus Status()
-        {
-            var stats = _capture?.Statistics ?? default;
-            return new InterfaceStatus(name, _decoder?.Counters.Packets ?? 0, stats.DroppedPackets, stats.InterfaceDroppedPackets);
-        }
-
-        private void Run(CancellationToken stopping)
-        {
-            try
-            {
-                _decoder = new PacketDecoder(new DroppingChannelSink(channel), options);
-                _capture = new LiveCapture(name, options, time);
-                Log.CaptureStarted(logger, name, options.Filter.Length > 0 ? "filtered" : "all traffic");
-                _capture.Run(_decoder, stopping);
-                var stats = _capture.Statistics;
-                _decoder.Complete();
-                Log.CaptureStopped(logger, name, _decoder.Counters.Packets, stats.DroppedPackets, stats.InterfaceDroppedPackets);
-            }
-            catch (Exception ex)
-            {
-                Log.CaptureFailed(logger, ex, name);
-                onFailure();
-            }
-            finally
-            {
-                _capture?.Dispose();
-                _done.TrySetResult();
-            }
-        }
     }
 }

@@ -6,10 +6,16 @@ using Microsoft.Extensions.Options;
 
 namespace CoppiceMonitor.Service.Pipeline;
 
-/// <summary>The "Schools" list. One sensor watches one school's network: the first school is the one attributed.</summary>
+/// <summary>
+/// The "Schools" list: each school's calendar and rules (<see cref="SchoolOptions"/>) and, bound from the same
+/// entries, its networks (<see cref="SchoolNetworkOptions"/>). Every school is attributed; the first is the default
+/// for verbs run without --school.
+/// </summary>
 public sealed class SchoolsOptions
 {
     public List<SchoolOptions> Schools { get; } = [];
+
+    public List<SchoolNetworkOptions> Networks { get; } = [];
 }
 
 public sealed class SchoolsOptionsValidator : IValidateOptions<SchoolsOptions>
@@ -17,7 +23,7 @@ public sealed class SchoolsOptionsValidator : IValidateOptions<SchoolsOptions>
     public ValidateOptionsResult Validate(string? name, SchoolsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = SchoolOptionsValidator.CheckAll(options.Schools);
+        var errors = SchoolOptionsValidator.CheckAll(options.Schools).Concat(SchoolNetworkOptions.CheckAll(options.Networks)).ToList();
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
@@ -31,14 +37,25 @@ public sealed class VisitPipelineFactory(
 {
     private ServiceCatalog? _catalog;
 
+    /// <summary>The first configured school: the default of verbs run without --school.</summary>
     public SchoolOptions School => schools.Value.Schools[0];
+
+    public IReadOnlyList<SchoolOptions> Schools => schools.Value.Schools;
+
+    /// <summary>The school with this id, or null.</summary>
+    public SchoolOptions? Find(string id) => schools.Value.Schools.FirstOrDefault(s => string.Equals(s.Id, id, StringComparison.Ordinal));
 
     public SchoolCalendar CreateCalendar() => SchoolCalendar.Create(School);
 
-    public VisitPipeline Create(IVisitSink sink, DeviceRegistry registry)
+    public SchoolRouter CreateRouter() => new(schools.Value.Networks);
+
+    public VisitPipeline Create(IVisitSink sink, DeviceRegistry registry) => Create(School, sink, registry);
+
+    /// <summary>One pipeline for one school: its calendar, its registry.</summary>
+    public VisitPipeline Create(SchoolOptions school, IVisitSink sink, DeviceRegistry registry)
     {
         _catalog ??= ServiceCatalog.LoadDefault(catalogue.Value);
-        return new VisitPipeline(CreateCalendar(), _catalog, registry, sink, visits.Value, loggerFactory.CreateLogger<VisitPipeline>());
+        return new VisitPipeline(SchoolCalendar.Create(school), _catalog, registry, sink, visits.Value, loggerFactory.CreateLogger<VisitPipeline>());
     }
 }
 
@@ -48,7 +65,11 @@ public static class VisitsServiceCollectionExtensions
     public static IServiceCollection AddCoppiceVisits(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SchoolsOptions>()
-            .Configure(o => configuration.GetSection(SchoolOptions.SectionName).Bind(o.Schools))
+            .Configure(o =>
+            {
+                configuration.GetSection(SchoolOptions.SectionName).Bind(o.Schools);
+                configuration.GetSection(SchoolOptions.SectionName).Bind(o.Networks);
+            })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SchoolsOptions>, SchoolsOptionsValidator>();
         services.AddOptions<VisitsOptions>().Bind(configuration.GetSection(VisitsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();

@@ -3,8 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace CoppiceMonitor.Service.Pipeline;
 
-/// <summary>Counters of one capture interface as last read from libpcap.</summary>
-public sealed record InterfaceStatus(string Name, long Packets, long KernelDrops, long InterfaceDrops);
+/// <summary>
+/// Counters of one capture interface: frames decoded, libpcap's kernel counters (read about once a second), and
+/// frames the capture thread had to drop because the decode thread was a whole frame ring behind.
+/// </summary>
+public sealed record InterfaceStatus(string Name, long Packets, long KernelDrops, long InterfaceDrops, long RingDrops = 0, long KernelReceived = 0);
 
 /// <summary>
 /// What the running service last knew about itself, written to DataFolder/status.json every flush interval so
@@ -25,7 +28,8 @@ public sealed record StatusSnapshot(
     long SpoolBytes,
     bool Stopped,
     long IngestDrops,
-    bool DatabaseAvailable)
+    bool DatabaseAvailable,
+    long UnroutedObservations = 0)
 {
     public const string FileName = "status.json";
 

@@ -5,15 +5,18 @@ using Microsoft.Extensions.Logging;
 namespace CoppiceMonitor.Service.Pipeline;
 
 /// <summary>
-/// The single consumer of the observation channel: each observation goes to storage and through the
-/// <see cref="VisitPipeline"/>; the visits and anonymous totals it emits go to storage. Live mode also lets time pass
+/// The single consumer of the observation channel: a <see cref="SchoolRouter"/> picks each observation's school,
+/// then it goes to storage and through that school's <see cref="VisitPipeline"/> (its registry and calendar); the
+/// visits and anonymous totals they emit go to storage. Live mode also lets time pass
 /// on quiet links (Flush on the wall clock); replay advances on packet time only. Ends when the channel completes,
 /// after <see cref="VisitPipeline.Complete"/> has emitted every open visit.
 /// </summary>
 public sealed class VisitStage
 {
     private readonly ObservationChannel _channel;
-    private readonly VisitPipeline _pipeline;
+    private readonly IReadOnlyList<VisitPipeline> _pipelines;
+    private readonly string[] _schoolIds;
+    private readonly SchoolRouter _router;
     private readonly IPipelineOutput _output;
     private readonly TimeProvider _time;
     private readonly TimeSpan _flushInterval;
@@ -23,22 +26,46 @@ public sealed class VisitStage
     private long _observations;
     private long _visits;
     private long _anonymousRows;
+    private long _unrouted;
 
+    /// <summary>One school: every observation is that school's.</summary>
     public VisitStage(ObservationChannel channel, Func<IVisitSink, VisitPipeline> pipelineFactory, IPipelineOutput output,
         TimeProvider time, TimeSpan flushInterval, bool live, ILogger logger)
+        : this(channel, sink => [pipelineFactory(sink)], new SchoolRouter([new SchoolNetworkOptions()]), output, time, flushInterval, live, logger)
     {
-        ArgumentNullException.ThrowIfNull(pipelineFactory);
+    }
+
+    /// <param name="pipelinesFactory">One pipeline per school, in the router's school order, all writing to the given sink.</param>
+    public VisitStage(ObservationChannel channel, Func<IVisitSink, IReadOnlyList<VisitPipeline>> pipelinesFactory, SchoolRouter router,
+        IPipelineOutput output, TimeProvider time, TimeSpan flushInterval, bool live, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(pipelinesFactory);
+        ArgumentNullException.ThrowIfNull(router);
         _channel = channel;
+        _router = router;
         _output = output;
         _time = time;
         _flushInterval = flushInterval;
         _live = live;
         _logger = logger;
         _sink = new CollectingSink();
-        _pipeline = pipelineFactory(_sink);
+        _pipelines = pipelinesFactory(_sink);
+        if (_pipelines.Count != router.SchoolCount)
+        {
+            throw new ArgumentException($"{_pipelines.Count} pipelines for {router.SchoolCount} schools.", nameof(pipelinesFactory));
+        }
+
+        _schoolIds = [.. _pipelines.Select(p => p.Calendar.SchoolId)];
     }
 
-    public string SchoolId => _pipeline.Calendar.SchoolId;
+    /// <summary>The first school's id.</summary>
+    public string SchoolId => _schoolIds[0];
+
+    /// <summary>Observations no configured school's VLANs or subnets claimed: neither stored nor attributed.</summary>
+    public long Unrouted => Interlocked.Read(ref _unrouted);
+
+    /// <summary>Observations waiting in the pipelines' reorder windows.</summary>
+    public int Buffered => _pipelines.Sum(p => p.Buffered);
 
     public long Observations => Interlocked.Read(ref _observations);
 
@@ -46,18 +73,20 @@ public sealed class VisitStage
 
     public long AnonymousRows => Interlocked.Read(ref _anonymousRows);
 
-    public VisitPipeline Pipeline => _pipeline;
+    /// <summary>The first school's pipeline.</summary>
+    public VisitPipeline Pipeline => _pipelines[0];
 
-    /// <summary>Swaps in a re-imported registry between observations (the pipeline is single-threaded).</summary>
-    public void UpdateRegistry(DeviceRegistry registry) => _pendingRegistry = registry;
+    public IReadOnlyList<VisitPipeline> Pipelines => _pipelines;
 
-    private volatile DeviceRegistry? _pendingRegistry;
+    /// <summary>Swaps in a school's re-imported registry between observations (the pipelines are single-threaded).</summary>
+    public void UpdateRegistry(string schoolId, DeviceRegistry registry) => _pendingRegistry = new RegistryUpdate(schoolId, registry);
+
+    private volatile RegistryUpdate? _pendingRegistry;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var reader = _channel.Reader;
         var nextFlush = _time.GetTimestamp();
-        var schoolId = SchoolId;
         try
         {
             while (true)
@@ -76,18 +105,29 @@ public sealed class VisitStage
                     }
                 }
 
-                if (_pendingRegistry is { } registry)
+                if (_pendingRegistry is { } update)
                 {
                     _pendingRegistry = null;
-                    _pipeline.UpdateRegistry(registry);
+                    var index = Array.IndexOf(_schoolIds, update.SchoolId);
+                    if (index >= 0)
+                    {
+                        _pipelines[index].UpdateRegistry(update.Registry);
+                    }
                 }
 
                 var batch = 0;
                 while (reader.TryRead(out var observation))
                 {
-                    await _output.WriteObservationAsync(schoolId, observation, wait: !_live, cancellationToken).ConfigureAwait(false);
-                    _pipeline.Add(observation);
                     Interlocked.Increment(ref _observations);
+                    var school = _router.Route(observation);
+                    if (school < 0)
+                    {
+                        Interlocked.Increment(ref _unrouted);
+                        continue;
+                    }
+
+                    await _output.WriteObservationAsync(_schoolIds[school], observation, wait: !_live, cancellationToken).ConfigureAwait(false);
+                    _pipelines[school].Add(observation);
                     if (++batch == 4096)
                     {
                         await DrainSinkAsync(cancellationToken).ConfigureAwait(false);
@@ -97,7 +137,12 @@ public sealed class VisitStage
 
                 if (_live && _time.GetElapsedTime(nextFlush) >= _flushInterval)
                 {
-                    _pipeline.Flush(_time.GetUtcNow().UtcDateTime);
+                    var now = _time.GetUtcNow().UtcDateTime;
+                    foreach (var pipeline in _pipelines)
+                    {
+                        pipeline.Flush(now);
+                    }
+
                     nextFlush = _time.GetTimestamp();
                 }
 
@@ -108,7 +153,11 @@ public sealed class VisitStage
                 }
             }
 
-            _pipeline.Complete();
+            foreach (var pipeline in _pipelines)
+            {
+                pipeline.Complete();
+            }
+
             await DrainSinkAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -132,6 +181,8 @@ public sealed class VisitStage
             Interlocked.Increment(ref _anonymousRows);
         }
     }
+
+    private sealed record RegistryUpdate(string SchoolId, DeviceRegistry Registry);
 
     /// <summary>The pipeline's sink is synchronous; results wait here for the stage's asynchronous writes.</summary>
     private sealed class CollectingSink : IVisitSink

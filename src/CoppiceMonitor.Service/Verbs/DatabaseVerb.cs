@@ -24,7 +24,16 @@ public static class DatabaseVerb
             configure?.Invoke(b);
         }, async (services, token) =>
         {
-            var school = services.GetRequiredService<VisitPipelineFactory>().School;
+            var factory = services.GetRequiredService<VisitPipelineFactory>();
+            var wanted = parse.GetValue(CoppiceCommandLine.SchoolOption);
+            var school = wanted is null ? factory.School : factory.Find(wanted);
+            if (school is null)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(
+                    $"coppice-monitor: --school {wanted}: no such school; configured: {string.Join(", ", factory.Schools.Select(s => s.Id))}").ConfigureAwait(false);
+                return ExitCodes.BadArguments;
+            }
+
             var connectionString = await services.GetRequiredService<CoppiceDatabase>().GetConnectionStringAsync(token).ConfigureAwait(false);
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
             await RegistrySource.EnsureSchoolAsync(dataSource, school.Id, school.TimeZone, token).ConfigureAwait(false);

@@ -40,12 +40,13 @@ public static class StatusVerb
             output.WriteLine(F($"  state            {(snapshot.Stopped ? "stopped" : running || OperatingSystem.IsWindows() ? "running" : "not running (stale status)")} (pid {snapshot.ProcessId}, started {snapshot.StartedUtc:u}, status written {(now - snapshot.WrittenUtc).TotalSeconds:F0} s ago)"));
             foreach (var nic in snapshot.Interfaces)
             {
-                output.WriteLine(F($"  capture {nic.Name,-8} {nic.Packets} packets, {nic.KernelDrops} kernel drops, {nic.InterfaceDrops} interface drops"));
+                output.WriteLine(F($"  capture {nic.Name,-8} {nic.Packets} packets, {nic.KernelDrops} kernel drops, {nic.InterfaceDrops} interface drops, {nic.RingDrops} frame ring drops"));
             }
 
             output.WriteLine(F($"  observations     {snapshot.Observations}"));
             output.WriteLine(F($"  channel drops    {snapshot.ChannelDrops} (backlog {snapshot.ChannelBacklog})"));
             output.WriteLine(F($"  ingest drops     {snapshot.IngestDrops}"));
+            output.WriteLine(F($"  outside schools  {snapshot.UnroutedObservations} observations (no school's VLANs or subnets)"));
             output.WriteLine(F($"  visits           {snapshot.Visits}"));
             output.WriteLine(F($"  database         {(snapshot.DatabaseAvailable ? "reachable" : "UNREACHABLE (spooling)")}"));
         }
