@@ -21,6 +21,8 @@ public sealed class CoppiceDatabase : IAsyncDisposable
     public const string EmbeddedDatabaseName = "coppice";
 
     private readonly string? _configured;
+    private readonly IConfiguration _configuration;
+    private CoppiceConnectionStrings? _roleConnectionStrings;
     private readonly ServiceOptions _options;
     private readonly ILogger<CoppiceDatabase> _logger;
     private readonly ILoggerFactory _loggerFactory;
@@ -34,6 +36,7 @@ public sealed class CoppiceDatabase : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _configured = configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } cs ? cs : null;
+        _configuration = configuration;
         _options = options.Value;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<CoppiceDatabase>();
@@ -67,6 +70,36 @@ public sealed class CoppiceDatabase : IAsyncDisposable
 
             _connectionString = await StartEmbeddedAsync(cancellationToken).ConfigureAwait(false);
             return _connectionString;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// One connection string per database role, so each part connects with the least it needs (policy 10.4):
+    /// ingest may only insert, reporting may only read aggregates and record report runs, admin (migrations, purges,
+    /// investigations, the registry) owns the tables. Configured: ConnectionStrings:CoppiceIngest / CoppiceReporting /
+    /// CoppiceAdmin, each falling back to ConnectionStrings:Coppice. Embedded: login roles the server creates for
+    /// itself, with generated passwords kept beside it (0600); admin stays the owner, since dropping day partitions
+    /// needs ownership.
+    /// </summary>
+    public async Task<CoppiceConnectionStrings> GetRoleConnectionStringsAsync(CancellationToken cancellationToken)
+    {
+        var admin = await GetConnectionStringAsync(cancellationToken).ConfigureAwait(false);
+        if (_roleConnectionStrings is not null)
+        {
+            return _roleConnectionStrings;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _roleConnectionStrings ??= IsEmbedded
+                ? await DatabaseRoles.EnsureLoginRolesAsync(admin, EmbeddedFolder, cancellationToken: cancellationToken).ConfigureAwait(false)
+                : CoppiceConnectionStrings.FromConfiguration(_configuration, admin);
+            return _roleConnectionStrings;
         }
         finally
         {

@@ -17,19 +17,21 @@ namespace CoppiceMonitor.Service.Pipeline;
 public sealed class MonitorPipeline : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _ingestDataSource;
     private readonly ILogger _logger;
     private readonly Task _stageTask;
     private readonly CancellationTokenSource _abort = new();
     private bool _completed;
 
     private MonitorPipeline(ObservationChannel channel, VisitStage stage, IngestService ingest, StorageOutput output,
-        NpgsqlDataSource dataSource, ILogger logger)
+        NpgsqlDataSource dataSource, NpgsqlDataSource ingestDataSource, ILogger logger)
     {
         Channel = channel;
         Stage = stage;
         Ingest = ingest;
         Output = output;
         _dataSource = dataSource;
+        _ingestDataSource = ingestDataSource;
         _logger = logger;
         _stageTask = Task.Run(() => stage.RunAsync(_abort.Token));
     }
@@ -55,9 +57,11 @@ public sealed class MonitorPipeline : IAsyncDisposable
         var logger = loggerFactory.CreateLogger<MonitorPipeline>();
         var time = services.GetRequiredService<TimeProvider>();
         var factory = services.GetRequiredService<VisitPipelineFactory>();
-        var connectionString = await services.GetRequiredService<CoppiceDatabase>().GetConnectionStringAsync(cancellationToken).ConfigureAwait(false);
+        var connectionStrings = await services.GetRequiredService<CoppiceDatabase>().GetRoleConnectionStringsAsync(cancellationToken).ConfigureAwait(false);
 
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        // The registry (schools, staff, devices) is admin's; everything the pipeline writes goes in as the ingest role.
+        var dataSource = NpgsqlDataSource.Create(connectionStrings.Admin);
+        NpgsqlDataSource? ingestDataSource = null;
         try
         {
             // Every configured school: its row, its registry, its own visit pipeline (calendar), one router in front.
@@ -74,17 +78,23 @@ public sealed class MonitorPipeline : IAsyncDisposable
                 ingestOptions.SpoolDirectory = options.ResolvedSpoolFolder;
             }
 
-            var ingest = new IngestService(dataSource, Options.Create(ingestOptions), time, loggerFactory.CreateLogger<IngestService>());
+            ingestDataSource = NpgsqlDataSource.Create(connectionStrings.Ingest);
+            var ingest = new IngestService(ingestDataSource, Options.Create(ingestOptions), time, loggerFactory.CreateLogger<IngestService>());
             await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
-            var output = new StorageOutput(ingest, dataSource);
+            var output = new StorageOutput(ingest);
             var channel = new ObservationChannel(options.ChannelCapacity);
             var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], factory.CreateRouter(), output, time,
                 TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);
-            return new MonitorPipeline(channel, stage, ingest, output, dataSource, logger);
+            return new MonitorPipeline(channel, stage, ingest, output, dataSource, ingestDataSource, logger);
         }
         catch
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);
+            if (ingestDataSource is not null)
+            {
+                await ingestDataSource.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
     }
@@ -124,6 +134,7 @@ public sealed class MonitorPipeline : IAsyncDisposable
 
         await Ingest.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
+        await _ingestDataSource.DisposeAsync().ConfigureAwait(false);
         _abort.Dispose();
     }
 }

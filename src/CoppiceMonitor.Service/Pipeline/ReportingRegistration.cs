@@ -18,8 +18,9 @@ public static class ReportingServiceCollectionExtensions
     public static IServiceCollection AddCoppiceReporting(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddCoppiceDatabase();
+        // Reports read aggregates and record their runs: the reporting role, never the owner.
         services.AddSingleton(sp => new ReportDatabase(
-            sp.GetRequiredService<CoppiceDatabase>().GetConnectionStringAsync(CancellationToken.None).GetAwaiter().GetResult()));
+            sp.GetRequiredService<CoppiceDatabase>().GetRoleConnectionStringsAsync(CancellationToken.None).GetAwaiter().GetResult().Reporting));
         services.AddCoppiceReports(configuration);
         services.AddOptions<ReportOptions>().PostConfigure<IOptions<ServiceOptions>>((reports, service) =>
         {

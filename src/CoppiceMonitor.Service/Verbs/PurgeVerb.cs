@@ -1,4 +1,6 @@
 using System.CommandLine;
+using CoppiceMonitor.Reports.Delivery;
+using CoppiceMonitor.Service.Pipeline;
 using CoppiceMonitor.Storage.Retention;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,8 +32,15 @@ public static class PurgeVerb
                 await db.Output.WriteLineAsync($"  {table,-20} {count} kept under an investigation hold").ConfigureAwait(false);
             }
 
+            // The report archive folder has the same window as the report_runs rows (policy 10.4).
+            var archive = await db.Services.GetRequiredService<ReportArchivePurger>().PurgeAsync(parse.GetValue(dryRun), "coppice-monitor purge", token).ConfigureAwait(false);
+            await db.Output.WriteLineAsync($"  {"report archive",-20} {archive.FilesDeleted} files{(archive.DryRun ? " would go" : " deleted")} ({archive.RetentionDays}-day window), audit event {archive.AuditEventId}").ConfigureAwait(false);
             return 0;
-        }, ct, b => b.Services.AddOptions<RetentionOptions>().Bind(b.Configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart()));
+        }, ct, b =>
+        {
+            b.Services.AddOptions<RetentionOptions>().Bind(b.Configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+            b.Services.AddCoppiceReporting(b.Configuration);
+        }));
         return command;
     }
 }
