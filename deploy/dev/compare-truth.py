@@ -71,9 +71,10 @@ def main():
             print(f"  {service:<28}{0:>13}{len(rows):>8}{'':>11}{sum(int(r['active_seconds']) for r in rows) / 60:>12.0f}"
                   f"   {overlapping}/{len(rows)} overlap a truth visit on the same device")
     print()
+    extra_count = sum(len(v) for v in extra.values())
     print(f"  {matched} stored visits are the truth's {len(staff_truth)} staff visits by service; "
-          f"{sum(len(v) for v in extra.values())} more are the asset hosts above. "
-          f"Pupil and guest devices appear only as anonymous daily totals ({len(truth.get('anonymousTotals', []))} in the truth).")
+          + (f"{extra_count} more are the asset hosts above. " if extra_count else "no other visits were stored. ")
+          + f"Pupil and guest devices appear only as anonymous daily totals ({len(truth.get('anonymousTotals', []))} in the truth).")
 
 
 if __name__ == "__main__":
