@@ -120,6 +120,15 @@ public static class CoppiceCommandLine
     public static async Task<int> ReportFailureAsync(Exception ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
+        // ValidateOnStart reports several bad sections at once as an aggregate: still a configuration error.
+        if (ex is AggregateException aggregate && aggregate.InnerExceptions.Count > 0
+            && aggregate.InnerExceptions.All(e => e is ConfigurationErrorException or OptionsValidationException))
+        {
+            await Console.Error.WriteLineAsync(
+                $"coppice-monitor: configuration error: {string.Join("; ", aggregate.InnerExceptions.Select(e => e.Message))}").ConfigureAwait(false);
+            return ExitCodes.BadConfiguration;
+        }
+
         switch (ex)
         {
             case ConfigurationErrorException or OptionsValidationException:

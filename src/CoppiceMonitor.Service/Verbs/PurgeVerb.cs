@@ -1,6 +1,10 @@
 using System.CommandLine;
+using CoppiceMonitor.Reports;
+using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Delivery;
-using CoppiceMonitor.Service.Pipeline;
+using CoppiceMonitor.Service.Database;
+using CoppiceMonitor.Service.Hosting;
+using Microsoft.Extensions.Configuration;
 using CoppiceMonitor.Storage.Retention;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -33,14 +37,30 @@ public static class PurgeVerb
             }
 
             // The report archive folder has the same window as the report_runs rows (policy 10.4).
-            var archive = await db.Services.GetRequiredService<ReportArchivePurger>().PurgeAsync(parse.GetValue(dryRun), "coppice-monitor purge", token).ConfigureAwait(false);
+            await using var reportDatabase = new ReportDatabase(
+                await db.Services.GetRequiredService<CoppiceDatabase>().GetConnectionStringAsync(token).ConfigureAwait(false));
+            var archive = await ArchivePurger(db, reportDatabase).PurgeAsync(parse.GetValue(dryRun), "coppice-monitor purge", token).ConfigureAwait(false);
             await db.Output.WriteLineAsync($"  {"report archive",-20} {archive.FilesDeleted} files{(archive.DryRun ? " would go" : " deleted")} ({archive.RetentionDays}-day window), audit event {archive.AuditEventId}").ConfigureAwait(false);
             return 0;
-        }, ct, b =>
-        {
-            b.Services.AddOptions<RetentionOptions>().Bind(b.Configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-            b.Services.AddCoppiceReporting(b.Configuration);
-        }));
+        }, ct, b => b.Services.AddOptions<RetentionOptions>().Bind(b.Configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart()));
         return command;
+    }
+
+    /// <summary>
+    /// The archive purger with only the settings it reads (folder and window), so a purge never needs the SMTP
+    /// settings that sending reports does. A relative archive folder is under the data folder, as for `run`.
+    /// </summary>
+    private static ReportArchivePurger ArchivePurger(DatabaseContext db, ReportDatabase reportDatabase)
+    {
+        var configuration = db.Services.GetRequiredService<IConfiguration>();
+        var reports = configuration.GetSection(ReportOptions.SectionName).Get<ReportOptions>() ?? new ReportOptions();
+        if (!Path.IsPathFullyQualified(reports.ArchiveFolder))
+        {
+            reports.ArchiveFolder = Path.Combine(db.Services.GetRequiredService<IOptions<ServiceOptions>>().Value.DataFolder, reports.ArchiveFolder);
+        }
+
+        return new ReportArchivePurger(Options.Create(reports), db.Services.GetRequiredService<IOptions<RetentionOptions>>(),
+            reportDatabase, db.Services.GetRequiredService<TimeProvider>(),
+            db.Services.GetRequiredService<ILogger<ReportArchivePurger>>());
     }
 }
