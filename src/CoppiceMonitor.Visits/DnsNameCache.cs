@@ -45,26 +45,23 @@ internal sealed class DnsNameCache(TimeSpan window)
     public void Prune(DateTime nowUtc)
     {
         var cutoff = nowUtc - window;
-        List<(IPAddress, string)>? oldNames = null;
+
+        // Dictionary allows Remove while enumerating; no list of stale keys is built on every pass.
         foreach (var (key, at) in _names)
         {
             if (at < cutoff)
             {
-                (oldNames ??= []).Add(key);
+                _names.Remove(key);
             }
         }
 
-        oldNames?.ForEach(k => _names.Remove(k));
-        List<(IPAddress, IPAddress)>? old = null;
         foreach (var (key, entry) in _entries)
         {
             if (entry.AtUtc < cutoff)
             {
-                (old ??= []).Add(key);
+                _entries.Remove(key);
             }
         }
-
-        old?.ForEach(k => _entries.Remove(k));
     }
 
     private readonly record struct Entry(string Name, DateTime AtUtc, bool HasEchConfig);

@@ -171,6 +171,7 @@ public sealed class VisitPipeline
         {
             var state = Session(who, service);
             state.PendingHellos.Add(at);
+            state.Changed = true;
             AddEvent(state, who, new ActivityEvent(at, at, opens && classification.OpensVisit, -1, 1, opens ? classification : null));
         }
     }
@@ -187,7 +188,9 @@ public sealed class VisitPipeline
             who = pending.Who;
             foreach (var (service, _) in Targets(classification))
             {
-                Session(who, service).PendingHellos.Remove(pending.HelloUtc);
+                var state = Session(who, service);
+                state.PendingHellos.Remove(pending.HelloUtc);
+                state.Changed = true;
             }
         }
         else
@@ -329,6 +332,7 @@ public sealed class VisitPipeline
         }
 
         state.Who = who;
+        state.Changed = true;
         state.Events.Add(e);
         if (e.Start < state.EarliestStart)
         {
@@ -341,10 +345,9 @@ public sealed class VisitPipeline
         var gap = _options.IdleGap;
         var expiredBefore = _watermark - _options.MaxOpenConnection;
         var forgetBefore = _watermark - _options.MaxOpenConnection - gap - _options.FlowSummaryGrace - TimeSpan.FromHours(1);
-        List<(string, string)>? idle = null;
         foreach (var (key, state) in _sessions)
         {
-            var expired = all ? state.PendingHellos.Count : state.PendingHellos.RemoveAll(t => t < expiredBefore);
+            var expired = all ? state.PendingHellos.Count : RemoveBefore(state.PendingHellos, expiredBefore);
             if (expired > 0)
             {
                 if (all)
@@ -352,6 +355,7 @@ public sealed class VisitPipeline
                     state.PendingHellos.Clear();
                 }
 
+                state.Changed = true;
                 Counters.PendingConnectionsExpired += expired;
                 Log.PendingConnectionsExpired(_logger, expired, key.Item1);
             }
@@ -359,16 +363,23 @@ public sealed class VisitPipeline
             FinaliseSession(state, key.Item2, all);
             if (state.Events.Count == 0 && state.PendingHellos.Count == 0 && (all || state.FinalisedUpTo < forgetBefore))
             {
-                (idle ??= []).Add(key);
+                // Removing while enumerating is allowed for Dictionary (and avoids a list of keys every 30 s).
+                _sessions.Remove(key);
             }
         }
 
-        idle?.ForEach(k => _sessions.Remove(k));
         if (!all)
         {
-            foreach (var (key, list) in _pending.ToList())
+            foreach (var (key, list) in _pending)
             {
-                list.RemoveAll(p => p.HelloUtc < expiredBefore);
+                for (var i = list.Count - 1; i >= 0; i--)
+                {
+                    if (list[i].HelloUtc < expiredBefore)
+                    {
+                        list.RemoveAt(i);
+                    }
+                }
+
                 if (list.Count == 0)
                 {
                     _pending.Remove(key);
@@ -381,6 +392,22 @@ public sealed class VisitPipeline
         EmitAnonymousDays(all);
     }
 
+    private static int RemoveBefore(List<DateTime> times, DateTime before)
+    {
+        var kept = 0;
+        for (var i = 0; i < times.Count; i++)
+        {
+            if (times[i] >= before)
+            {
+                times[kept++] = times[i];
+            }
+        }
+
+        var removed = times.Count - kept;
+        times.RemoveRange(kept, removed);
+        return removed;
+    }
+
     private void FinaliseSession(SessionState state, string service, bool all)
     {
         var events = state.Events;
@@ -389,6 +416,13 @@ public sealed class VisitPipeline
         if (events.Count == 0 || (!all && state.EarliestStart + gap + grace >= _watermark))
         {
             // Nothing here can be final yet: every visit ends at or after the earliest event.
+            return;
+        }
+
+        if (!all && !state.Changed && _watermark <= state.RecheckAfter)
+        {
+            // Same events and pending connections as the last pass, and the watermark has not yet passed the point
+            // at which the first unfinished visit (or stray evidence) could become safe: that pass's answer stands.
             return;
         }
 
@@ -445,10 +479,13 @@ public sealed class VisitPipeline
             }
         }
 
+        // The earliest end among what stays open: nothing is safe before the watermark passes it + gap + grace.
+        var openEnd = DateTime.MaxValue;
         foreach (var candidate in candidates)
         {
             if (!IsSafe(candidate.LastEnd))
             {
+                openEnd = candidate.LastEnd;
                 break;
             }
 
@@ -467,13 +504,23 @@ public sealed class VisitPipeline
 
         for (var i = 0; i < events.Count; i++)
         {
-            if (!consumed[i] && !events[i].Opens && IsSafe(events[i].End) && !inCandidate[i])
+            if (!consumed[i] && !events[i].Opens && !inCandidate[i])
             {
-                // Extend-only evidence that no visit was open for: an embed or CDN on another site. Not a visit.
-                consumed[i] = true;
-                Counters.ExtendOnlyEventsDiscarded++;
+                if (IsSafe(events[i].End))
+                {
+                    // Extend-only evidence that no visit was open for: an embed or CDN on another site. Not a visit.
+                    consumed[i] = true;
+                    Counters.ExtendOnlyEventsDiscarded++;
+                }
+                else if (events[i].End < openEnd)
+                {
+                    openEnd = events[i].End;
+                }
             }
         }
+
+        state.Changed = false;
+        state.RecheckAfter = openEnd == DateTime.MaxValue ? DateTime.MaxValue : openEnd + gap + grace;
 
         var kept = 0;
         for (var i = 0; i < events.Count; i++)
@@ -563,7 +610,7 @@ public sealed class VisitPipeline
     }
 
     /// <summary>Consecutive minutes as [start, end) UTC intervals.</summary>
-    private static IEnumerable<(DateTime Start, DateTime End)> Runs(SortedSet<long> minutes)
+    private static IEnumerable<(DateTime Start, DateTime End)> Runs(List<long> minutes)
     {
         long? runStart = null;
         long previous = 0;
@@ -603,6 +650,12 @@ public sealed class VisitPipeline
         public DateTime FinalisedUpTo { get; set; } = DateTime.MinValue;
 
         public DateTime EarliestStart { get; set; } = DateTime.MaxValue;
+
+        /// <summary>Events or pending connections changed since the last finalising pass.</summary>
+        public bool Changed { get; set; } = true;
+
+        /// <summary>After an unchanged pass, the watermark up to which another pass cannot finalise anything.</summary>
+        public DateTime RecheckAfter { get; set; } = DateTime.MinValue;
     }
 
     private sealed class AnonymousTotal
@@ -642,18 +695,45 @@ public sealed class VisitPipeline
 
         public DateTime LastEnd { get; private set; } = DateTime.MinValue;
 
-        public SortedSet<long> Minutes { get; } = [];
+        private readonly List<long> _minutes = [];
+        private bool _minutesSorted = true;
+
+        /// <summary>The distinct active minutes, ascending.</summary>
+        public List<long> Minutes
+        {
+            get
+            {
+                if (!_minutesSorted)
+                {
+                    _minutes.Sort();
+                    var kept = 1;
+                    for (var i = 1; i < _minutes.Count; i++)
+                    {
+                        if (_minutes[i] != _minutes[kept - 1])
+                        {
+                            _minutes[kept++] = _minutes[i];
+                        }
+                    }
+
+                    _minutes.RemoveRange(kept, _minutes.Count - kept);
+                    _minutesSorted = true;
+                }
+
+                return _minutes;
+            }
+        }
 
         public int Evidence { get; private set; }
 
-        public HashSet<int> Indexes { get; } = [];
+        /// <summary>
+        /// Indexes of the events in this visit. Each index is added once: FinaliseSession hands every event either to
+        /// the open candidate or to the orphan list, and orphans are handed to at most one candidate.
+        /// </summary>
+        public List<int> Indexes { get; } = [];
 
         public void Add(ActivityEvent e, int index)
         {
-            if (!Indexes.Add(index))
-            {
-                return;
-            }
+            Indexes.Add(index);
 
             if (e.Start < Start)
             {
@@ -667,7 +747,8 @@ public sealed class VisitPipeline
 
             if (e.Minute >= 0)
             {
-                Minutes.Add(e.Minute);
+                _minutes.Add(e.Minute);
+                _minutesSorted = false;
             }
 
             Evidence += e.Evidence;
