@@ -21,18 +21,33 @@ public sealed record DeviceAttribution(string DeviceKey, DeviceRecord? Device, D
 /// </summary>
 public sealed class DeviceAttributor
 {
+    private const int MaxCachedAttributions = 50_000;
+
     private readonly Dictionary<IPAddress, List<Lease>> _leases = [];
+
+    // Attributions are immutable and repeat for every connection of a device: reusing them saves building the key
+    // string and the record per observation. Keyed by device identity, so a new registry clears it.
+    private readonly Dictionary<AttributionKey, DeviceAttribution> _attributions = new(AttributionKeyComparer.Instance);
+    private DeviceRegistry _registry;
     private readonly IReadOnlyList<IPNetwork> _pupilSubnets;
     private readonly IReadOnlyList<IPNetwork> _guestSubnets;
 
     public DeviceAttributor(DeviceRegistry registry, IReadOnlyList<IPNetwork> pupilSubnets, IReadOnlyList<IPNetwork> guestSubnets)
     {
-        Registry = registry ?? throw new ArgumentNullException(nameof(registry));
+        _registry = registry ?? throw new ArgumentNullException(nameof(registry));
         _pupilSubnets = pupilSubnets;
         _guestSubnets = guestSubnets;
     }
 
-    public DeviceRegistry Registry { get; set; }
+    public DeviceRegistry Registry
+    {
+        get => _registry;
+        set
+        {
+            _registry = value ?? throw new ArgumentNullException(nameof(value));
+            _attributions.Clear();
+        }
+    }
 
     public int LeaseCount => _leases.Values.Sum(l => l.Count);
 
@@ -110,12 +125,13 @@ public sealed class DeviceAttributor
 
         if (device is null)
         {
-            var key = leaseMac is { } lm ? "mac:" + lm : "ip:" + address;
-            return new DeviceAttribution(key, null, null, null);
+            return leaseMac is { } lm
+                ? Cached(new AttributionKey(null, lm, null, null, false), static k => new DeviceAttribution("mac:" + k.Mac, null, null, null))
+                : Cached(new AttributionKey(null, MacAddress.None, address, null, false), static k => new DeviceAttribution("ip:" + k.Address, null, null, null));
         }
 
-        var staffId = device.Kind == DeviceKind.Staff ? device.StaffId : null;
-        return new DeviceAttribution("device:" + device.DeviceId, device, device.Kind, staffId);
+        return Cached(new AttributionKey(device, MacAddress.None, null, device.Kind, false), static k =>
+            new DeviceAttribution("device:" + k.Device!.DeviceId, k.Device, k.Device.Kind, k.Device.Kind == DeviceKind.Staff ? k.Device.StaffId : null));
     }
 
     /// <summary>Forgets leases that ended before the given moment.</summary>
@@ -142,8 +158,32 @@ public sealed class DeviceAttributor
         // A registered device on a pupil or guest network is still never a person, but keeps a stable key.
         var mac = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? LeaseHolder(address, atUtc) : null;
         var device = mac is { } m ? Registry.FindByMac(m) : Registry.FindByMac(clientMac);
-        var key = device is not null ? "device:" + device.DeviceId : mac is { } lm ? "mac:" + lm : "ip:" + address;
-        return new DeviceAttribution(key, device, kind, null);
+        if (device is not null)
+        {
+            return Cached(new AttributionKey(device, MacAddress.None, null, kind, true), static k => new DeviceAttribution("device:" + k.Device!.DeviceId, k.Device, k.Kind, null));
+        }
+
+        return mac is { } lm
+            ? Cached(new AttributionKey(null, lm, null, kind, true), static k => new DeviceAttribution("mac:" + k.Mac, null, k.Kind, null))
+            : Cached(new AttributionKey(null, MacAddress.None, address, kind, true), static k => new DeviceAttribution("ip:" + k.Address, null, k.Kind, null));
+    }
+
+    private DeviceAttribution Cached(AttributionKey key, Func<AttributionKey, DeviceAttribution> create)
+    {
+        if (_attributions.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        if (_attributions.Count >= MaxCachedAttributions)
+        {
+            // Bounded: a crude reset is enough, the entries are cheap to rebuild.
+            _attributions.Clear();
+        }
+
+        var created = create(key);
+        _attributions[key] = created;
+        return created;
     }
 
     private static bool Contains(IReadOnlyList<IPNetwork> networks, IPAddress address)
@@ -195,4 +235,19 @@ public sealed class DeviceAttributor
     }
 
     private readonly record struct Lease(MacAddress Mac, DateTime StartUtc, DateTime EndUtc);
+
+    /// <summary>What an attribution is built from; Anonymous marks the pupil/guest path (never a person).</summary>
+    private readonly record struct AttributionKey(DeviceRecord? Device, MacAddress Mac, IPAddress? Address, DeviceKind? Kind, bool Anonymous);
+
+    /// <summary>Devices compare by identity (records would compare every field); addresses by value.</summary>
+    private sealed class AttributionKeyComparer : IEqualityComparer<AttributionKey>
+    {
+        public static readonly AttributionKeyComparer Instance = new();
+
+        public bool Equals(AttributionKey x, AttributionKey y) =>
+            ReferenceEquals(x.Device, y.Device) && x.Mac == y.Mac && Equals(x.Address, y.Address) && x.Kind == y.Kind && x.Anonymous == y.Anonymous;
+
+        public int GetHashCode(AttributionKey key) =>
+            HashCode.Combine(key.Device is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Device), key.Mac.Value, key.Address, key.Kind, key.Anonymous);
+    }
 }

@@ -33,6 +33,9 @@ public sealed class VisitPipeline
     private DateTime _maxSeen = DateTime.MinValue;
     private DateTime _watermark = DateTime.MinValue;
     private DateTime _nextFinalise = DateTime.MinValue;
+    private static readonly long UnixEpochMinutes = DateTime.UnixEpoch.Ticks / TimeSpan.TicksPerMinute;
+    private static readonly long MaxUnixMinute = (DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMinute;
+    private long[] _minuteBuffer = new long[64];
 
     public VisitPipeline(SchoolCalendar calendar, ServiceCatalog catalog, DeviceRegistry registry, IVisitSink sink,
         VisitsOptions? options = null, ILogger<VisitPipeline>? logger = null)
@@ -213,13 +216,13 @@ public sealed class VisitPipeline
             return;
         }
 
-        var minutes = flow.ActiveMinutes.Distinct().Order().ToArray();
+        var minutes = DistinctSortedMinutes(flow.ActiveMinutes);
         foreach (var (service, opens) in Targets(classification))
         {
             var state = Session(who, service);
             for (var i = 0; i < minutes.Length; i++)
             {
-                var start = DateTime.UnixEpoch.AddMinutes(minutes[i]);
+                var start = FromUnixMinute(minutes[i]);
                 AddEvent(state, who, new ActivityEvent(start, start + MinuteSlack, opens && classification.OpensVisit, minutes[i], i == 0 ? 1 : 0,
                     opens ? classification : null));
             }
@@ -227,17 +230,40 @@ public sealed class VisitPipeline
     }
 
     /// <summary>The visit keys a host feeds: its own service, plus (extend-only) any services it also serves.</summary>
-    private static IEnumerable<(string Service, bool Own)> Targets(HostClassification classification)
+    private static TargetList Targets(HostClassification classification) => new(classification);
+
+    /// <summary>A flow's active minutes, distinct and ascending, in a buffer reused for the next flow.</summary>
+    private ReadOnlySpan<long> DistinctSortedMinutes(IReadOnlyList<long> active)
     {
-        yield return (classification.Service, true);
-        foreach (var other in classification.AlsoExtends)
+        if (_minuteBuffer.Length < active.Count)
         {
-            if (!string.Equals(other, classification.Service, StringComparison.Ordinal))
+            _minuteBuffer = new long[Math.Max(active.Count, _minuteBuffer.Length * 2)];
+        }
+
+        var span = _minuteBuffer.AsSpan(0, active.Count);
+        for (var i = 0; i < span.Length; i++)
+        {
+            span[i] = active[i];
+        }
+
+        span.Sort();
+        var kept = span.Length == 0 ? 0 : 1;
+        for (var i = 1; i < span.Length; i++)
+        {
+            if (span[i] != span[kept - 1])
             {
-                yield return (other, false);
+                span[kept++] = span[i];
             }
         }
+
+        return span[..kept];
     }
+
+    /// <summary>Integral minutes after the Unix epoch as UTC (exact, unlike going through a double).</summary>
+    private static DateTime FromUnixMinute(long minute) =>
+        minute >= -UnixEpochMinutes && minute <= MaxUnixMinute
+            ? new(DateTime.UnixEpoch.Ticks + (minute * TimeSpan.TicksPerMinute), DateTimeKind.Utc)
+            : DateTime.UnixEpoch.AddMinutes(minute); // out of range: throws exactly as before
 
     /// <summary>
     /// The pending connection a FlowSummary closes. Without the client port several connections to one server share
@@ -479,13 +505,24 @@ public sealed class VisitPipeline
             }
         }
 
-        // The earliest end among what stays open: nothing is safe before the watermark passes it + gap + grace.
-        var openEnd = DateTime.MaxValue;
+        // The watermark up to which nothing left here can become safe while events and pending connections stay
+        // as they are. Evidence already past gap + grace is held back only by a pending connection; its settling
+        // marks the session changed, so it needs no recheck by watermark.
+        var recheckAfter = DateTime.MaxValue;
+        void HeldUntil(DateTime lastEnd)
+        {
+            var safeAfter = lastEnd + gap + grace;
+            if (safeAfter >= _watermark && safeAfter < recheckAfter)
+            {
+                recheckAfter = safeAfter;
+            }
+        }
+
         foreach (var candidate in candidates)
         {
             if (!IsSafe(candidate.LastEnd))
             {
-                openEnd = candidate.LastEnd;
+                HeldUntil(candidate.LastEnd);
                 break;
             }
 
@@ -512,15 +549,15 @@ public sealed class VisitPipeline
                     consumed[i] = true;
                     Counters.ExtendOnlyEventsDiscarded++;
                 }
-                else if (events[i].End < openEnd)
+                else
                 {
-                    openEnd = events[i].End;
+                    HeldUntil(events[i].End);
                 }
             }
         }
 
         state.Changed = false;
-        state.RecheckAfter = openEnd == DateTime.MaxValue ? DateTime.MaxValue : openEnd + gap + grace;
+        state.RecheckAfter = recheckAfter;
 
         var kept = 0;
         for (var i = 0; i < events.Count; i++)
@@ -567,7 +604,7 @@ public sealed class VisitPipeline
 
         foreach (var minute in visit.Minutes)
         {
-            var date = _calendar.LocalDate(DateTime.UnixEpoch.AddMinutes(minute));
+            var date = _calendar.LocalDate(FromUnixMinute(minute));
             if (!_anonymous.TryGetValue(date, out var day))
             {
                 _anonymous[date] = day = [];
@@ -622,7 +659,7 @@ public sealed class VisitPipeline
             }
             else if (m != previous + 1)
             {
-                yield return (DateTime.UnixEpoch.AddMinutes(runStart.Value), DateTime.UnixEpoch.AddMinutes(previous + 1));
+                yield return (FromUnixMinute(runStart.Value), FromUnixMinute(previous + 1));
                 runStart = m;
             }
 
@@ -631,7 +668,41 @@ public sealed class VisitPipeline
 
         if (runStart is not null)
         {
-            yield return (DateTime.UnixEpoch.AddMinutes(runStart.Value), DateTime.UnixEpoch.AddMinutes(previous + 1));
+            yield return (FromUnixMinute(runStart.Value), FromUnixMinute(previous + 1));
+        }
+    }
+
+    /// <summary>Allocation-free enumeration of <see cref="Targets"/> (foreach binds to the struct enumerator).</summary>
+    private readonly struct TargetList(HostClassification classification)
+    {
+        public TargetEnumerator GetEnumerator() => new(classification);
+    }
+
+    private struct TargetEnumerator(HostClassification classification)
+    {
+        private int _index = -2;
+
+        public readonly (string Service, bool Own) Current =>
+            _index < 0 ? (classification.Service, true) : (classification.AlsoExtends[_index], false);
+
+        public bool MoveNext()
+        {
+            if (_index == -2)
+            {
+                _index = -1;
+                return true;
+            }
+
+            var also = classification.AlsoExtends;
+            while (++_index < also.Count)
+            {
+                if (!string.Equals(also[_index], classification.Service, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 
