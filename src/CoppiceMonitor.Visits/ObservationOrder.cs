@@ -88,7 +88,7 @@ internal sealed class ObservationOrder : IComparer<Observation>
         return c != 0 ? c : (a.BytesFromClient + a.BytesToClient).CompareTo(b.BytesFromClient + b.BytesToClient);
     }
 
-    private static int Rank(ObservationKind kind) => kind switch
+    internal static int Rank(ObservationKind kind) => kind switch
     {
         ObservationKind.DhcpLease => 0,
         ObservationKind.DnsAnswer => 1,
