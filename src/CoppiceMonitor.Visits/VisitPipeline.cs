@@ -42,6 +42,11 @@ public sealed class VisitPipeline
     private static readonly long UnixEpochMinutes = DateTime.UnixEpoch.Ticks / TimeSpan.TicksPerMinute;
     private static readonly long MaxUnixMinute = (DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMinute;
     private long[] _minuteBuffer = new long[64];
+    private readonly List<VisitBuilder> _candidates = [];
+    private readonly List<int> _orphans = [];
+    private readonly List<VisitBuilder> _builderPool = [];
+    private bool[] _consumed = new bool[64];
+    private bool[] _inCandidate = new bool[64];
 
     public VisitPipeline(SchoolCalendar calendar, ServiceCatalog catalog, DeviceRegistry registry, IVisitSink sink,
         VisitsOptions? options = null, ILogger<VisitPipeline>? logger = null)
@@ -492,8 +497,12 @@ public sealed class VisitPipeline
             all || (lastEnd + gap + grace < _watermark && minPending - MinuteSlack > lastEnd + gap);
 
         // Group events into candidate visits in time order.
-        var candidates = new List<VisitBuilder>();
-        var orphans = new List<int>();
+        // Scratch reused across passes (single-threaded): builders come from a pool, the lists and flags are cleared.
+        var candidates = _candidates;
+        var orphans = _orphans;
+        candidates.Clear();
+        orphans.Clear();
+        var pooled = 0;
         VisitBuilder? current = null;
         for (var i = 0; i < events.Count; i++)
         {
@@ -511,7 +520,13 @@ public sealed class VisitPipeline
                     continue;
                 }
 
-                current = new VisitBuilder(e.Opener!);
+                if (pooled == _builderPool.Count)
+                {
+                    _builderPool.Add(new VisitBuilder());
+                }
+
+                current = _builderPool[pooled++];
+                current.Reset(e.Opener!);
                 candidates.Add(current);
                 foreach (var o in orphans)
                 {
@@ -529,8 +544,16 @@ public sealed class VisitPipeline
             current.Add(e, i);
         }
 
-        var consumed = new bool[events.Count];
-        var inCandidate = new bool[events.Count];
+        if (_consumed.Length < events.Count)
+        {
+            _consumed = new bool[Math.Max(events.Count, _consumed.Length * 2)];
+            _inCandidate = new bool[_consumed.Length];
+        }
+
+        var consumed = _consumed.AsSpan(0, events.Count);
+        var inCandidate = _inCandidate.AsSpan(0, events.Count);
+        consumed.Clear();
+        inCandidate.Clear();
         foreach (var candidate in candidates)
         {
             foreach (var index in candidate.Indexes)
@@ -809,13 +832,24 @@ public sealed class VisitPipeline
         };
     }
 
-    private sealed class VisitBuilder(HostClassification opener)
+    private sealed class VisitBuilder
     {
-        public HostClassification Opener { get; } = opener;
+        public HostClassification Opener { get; private set; } = null!;
 
         public DateTime Start { get; private set; } = DateTime.MaxValue;
 
         public DateTime LastEnd { get; private set; } = DateTime.MinValue;
+
+        public void Reset(HostClassification opener)
+        {
+            Opener = opener;
+            Start = DateTime.MaxValue;
+            LastEnd = DateTime.MinValue;
+            Evidence = 0;
+            _minutes.Clear();
+            _minutesSorted = true;
+            Indexes.Clear();
+        }
 
         private readonly List<long> _minutes = [];
         private bool _minutesSorted = true;

@@ -92,8 +92,16 @@ public sealed class VisitStage
             while (true)
             {
                 bool more;
-                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                if (reader.TryPeek(out _))
                 {
+                    // Work is waiting: skip the linked token source and its timer, which under live capture would
+                    // otherwise be built and torn down for nearly every wake-up.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    more = true;
+                }
+                else
+                {
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     wait.CancelAfter(_flushInterval);
                     try
                     {
