@@ -41,6 +41,8 @@ public sealed class SchoolCalendar
     private readonly DaySchedule[] _days = new DaySchedule[7];
     private readonly (DateOnly From, DateOnly To)[] _terms;
     private readonly (DateOnly From, DateOnly To)[] _closures;
+    private const int MinuteCacheSize = 4096;
+    private readonly long[] _minuteCache = new long[MinuteCacheSize];
 
     private SchoolCalendar(SchoolOptions options, TimeZoneInfo zone)
     {
@@ -92,7 +94,8 @@ public sealed class SchoolCalendar
     }
 
     /// <summary>The local date of a UTC instant in the school's zone.</summary>
-    public DateOnly LocalDate(DateTime utc) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(AsUtc(utc), _zone));
+    public DateOnly LocalDate(DateTime utc) =>
+        TryCached(utc, out var date, out _) ? date : DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(AsUtc(utc), _zone));
 
     /// <summary>The UTC instant at which a local date starts (local midnight, or the first valid local time).</summary>
     public DateTime StartOfLocalDayUtc(DateOnly date)
@@ -106,9 +109,44 @@ public sealed class SchoolCalendar
         return TimeZoneInfo.ConvertTimeToUtc(local, _zone);
     }
 
-    public TimeBucket Classify(DateTime utc)
+    public TimeBucket Classify(DateTime utc) =>
+        TryCached(utc, out _, out var bucket) ? bucket : ClassifyLocal(TimeZoneInfo.ConvertTimeFromUtc(AsUtc(utc), _zone));
+
+    /// <summary>
+    /// Local date and bucket from a small per-UTC-minute cache: visits are split minute by minute and the time-zone
+    /// conversion dominated that. Only minutes whose offset is a whole number of minutes are cached (so both values
+    /// are constant across the minute); older LMT offsets are converted every time. Entries are single 64-bit
+    /// words, so concurrent readers see either a whole entry or a miss.
+    /// </summary>
+    private bool TryCached(DateTime utc, out DateOnly date, out TimeBucket bucket)
     {
-        var local = TimeZoneInfo.ConvertTimeFromUtc(AsUtc(utc), _zone);
+        var minute = utc.Ticks / TimeSpan.TicksPerMinute;
+        var slot = (int)(minute & (MinuteCacheSize - 1));
+        var entry = Volatile.Read(ref _minuteCache[slot]);
+        if (entry >>> 24 == minute + 1)
+        {
+            date = DateOnly.FromDayNumber((int)((entry >> 2) & 0x3F_FFFF));
+            bucket = (TimeBucket)(entry & 3);
+            return true;
+        }
+
+        var minuteStart = new DateTime(minute * TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        var local = TimeZoneInfo.ConvertTimeFromUtc(minuteStart, _zone);
+        if ((local.Ticks - minuteStart.Ticks) % TimeSpan.TicksPerMinute != 0)
+        {
+            date = default;
+            bucket = default;
+            return false;
+        }
+
+        date = DateOnly.FromDateTime(local);
+        bucket = ClassifyLocal(local);
+        Volatile.Write(ref _minuteCache[slot], ((minute + 1) << 24) | ((long)date.DayNumber << 2) | (long)bucket);
+        return true;
+    }
+
+    private TimeBucket ClassifyLocal(DateTime local)
+    {
         var date = DateOnly.FromDateTime(local);
         if (IsIn(_closures, date) || (_terms.Length > 0 && !IsIn(_terms, date)))
         {

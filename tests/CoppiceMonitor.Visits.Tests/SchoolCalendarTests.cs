@@ -24,6 +24,28 @@ public class SchoolCalendarTests
     }
 
     [Fact]
+    public void Classify_MinutesSharingACacheSlotAlternately_EachKeepsItsOwnBucketAndDate()
+    {
+        // The calendar caches per UTC minute in 4096 slots: these two minutes share a slot and must not see each
+        // other's entry. Tuesday 09:00 is directed time; 4096 minutes later is Friday 05:16 (an INSET closure).
+        var calendar = SchoolCalendar.Create(DefaultSchool());
+        var tuesday = Utc(2026, 11, 24, 9, 0);
+        var friday = tuesday.AddMinutes(4096);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(TimeBucket.Directed, calendar.Classify(tuesday));
+            Assert.Equal(new DateOnly(2026, 11, 24), calendar.LocalDate(tuesday.AddSeconds(30)));
+            Assert.Equal(TimeBucket.OutsideHours, calendar.Classify(friday));
+            Assert.Equal(new DateOnly(2026, 11, 27), calendar.LocalDate(friday));
+        }
+
+        // BST: 23:30 UTC is already the next local day, on a cached and an uncached pass alike.
+        var lateSummer = Utc(2026, 9, 16, 23, 30);
+        Assert.Equal(new DateOnly(2026, 9, 17), calendar.LocalDate(lateSummer));
+        Assert.Equal(new DateOnly(2026, 9, 17), calendar.LocalDate(lateSummer));
+    }
+
+    [Fact]
     public void Classify_SummerTime_LocalTimetableIsOneHourEarlierInUtc()
     {
         // Wednesday 16 September 2026 is BST: 08:50 local = 07:50 UTC.
