@@ -34,8 +34,7 @@ public sealed class LiveCapture : IPacketSource
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _device = LibPcapLiveDeviceList.Instance.FirstOrDefault(d => d.Name == interfaceName || d.Interface?.FriendlyName == interfaceName)
-            ?? throw new ArgumentException($"No capture interface named '{interfaceName}'. Known: {string.Join(", ", LibPcapLiveDeviceList.Instance.Select(d => d.Name))}", nameof(interfaceName));
+        _device = FindDevice(interfaceName);
         Name = _device.Name;
     }
 
@@ -110,18 +109,34 @@ public sealed class LiveCapture : IPacketSource
             return;
         }
 
-        var configuration = new DeviceConfiguration
-        {
-            Mode = _options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
-            Snaplen = _options.SnapLength,
-            BufferSize = _options.KernelBufferBytes,
-            ReadTimeout = _options.ReadTimeoutMilliseconds,
-        };
-        _device.Open(configuration);
+        OpenDevice(_device, _options);
         _open = true;
-        if (!string.IsNullOrWhiteSpace(_options.Filter))
+    }
+
+    /// <summary>The interface by name or friendly name (Capture:Interfaces); a clear error listing the known ones.</summary>
+    public static LibPcapLiveDevice FindDevice(string interfaceName) =>
+        LibPcapLiveDeviceList.Instance.FirstOrDefault(d => d.Name == interfaceName || d.Interface?.FriendlyName == interfaceName)
+            ?? throw new ArgumentException($"No capture interface named '{interfaceName}' (Capture:Interfaces). Known: {string.Join(", ", LibPcapLiveDeviceList.Instance.Select(d => d.Name))}", nameof(interfaceName));
+
+    /// <summary>
+    /// Opens the device as configured: promiscuous mode, snap length, kernel buffer, read timeout, and immediate mode
+    /// off so the kernel hands over whole blocks of frames; then the BPF filter.
+    /// </summary>
+    public static void OpenDevice(LibPcapLiveDevice device, CaptureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(options);
+        device.Open(new DeviceConfiguration
         {
-            _device.Filter = _options.Filter;
+            Mode = options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
+            Snaplen = options.SnapLength,
+            BufferSize = options.KernelBufferBytes,
+            ReadTimeout = options.ReadTimeoutMilliseconds,
+            Immediate = false,
+        });
+        if (!string.IsNullOrWhiteSpace(options.Filter))
+        {
+            device.Filter = options.Filter;
         }
     }
 }

@@ -78,20 +78,8 @@ public sealed class InterfaceCapture : IDisposable
 
     private LibPcapLiveDevice Open()
     {
-        var device = LibPcapLiveDeviceList.Instance.FirstOrDefault(d => d.Name == _name || d.Interface?.FriendlyName == _name)
-            ?? throw new ArgumentException($"No capture interface named '{_name}' (Capture:Interfaces). Known: {string.Join(", ", LibPcapLiveDeviceList.Instance.Select(d => d.Name))}");
-        device.Open(new DeviceConfiguration
-        {
-            Mode = _options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
-            Snaplen = _options.SnapLength,
-            BufferSize = _options.KernelBufferBytes,
-            ReadTimeout = _options.ReadTimeoutMilliseconds,
-            Immediate = false,
-        });
-        if (!string.IsNullOrWhiteSpace(_options.Filter))
-        {
-            device.Filter = _options.Filter;
-        }
+        var device = LiveCapture.FindDevice(_name);
+        LiveCapture.OpenDevice(device, _options);
 
         // Linux: non-blocking reads plus a poll when idle (see CaptureLoop). Npcap's read timeout works as documented.
         device.NonBlockingMode = !OperatingSystem.IsWindows();
