@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Quartz;
 
 namespace CoppiceMonitor.Reports.Jobs;
@@ -15,6 +16,9 @@ public static class SchedulingServiceCollectionExtensions
     public const string MonthlyHeadteacherKey = "monthly-headteacher-report";
     public const string RetentionPurgeKey = "retention-purge";
     public const string PartitionMaintenanceKey = "partition-maintenance";
+
+    /// <summary>DI key of the owner's data source used by the purge and partition maintenance when one is given.</summary>
+    public const string OwnerDataSourceKey = "coppice-owner";
 
     /// <summary>
     /// Quartz with the persistent ADO.NET job store on the product's PostgreSQL database (tables
@@ -28,27 +32,39 @@ public static class SchedulingServiceCollectionExtensions
 
     /// <summary>
     /// As above, with the connection string from a factory run when the database is first needed; Quartz takes its
-    /// connections from the same pooled data source as the reports.
+    /// connections from the same pooled data source as the reports. The purge and partition maintenance drop and
+    /// create tables, so with <paramref name="ownerConnectionString"/> they use the owner's connections instead of
+    /// the reports' (which may then be a least-privilege reporting login).
     /// </summary>
-    public static IServiceCollection AddCoppiceScheduling(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, string>? connectionString)
+    public static IServiceCollection AddCoppiceScheduling(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, string>? connectionString,
+        Func<IServiceProvider, string>? ownerConnectionString = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddCoppiceReports(configuration, connectionString);
         services.AddOptions<SchedulingOptions>().Bind(configuration.GetSection(SchedulingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulingOptions>, SchedulingOptionsValidator>());
+        if (ownerConnectionString is not null)
+        {
+            services.AddKeyedSingleton(OwnerDataSourceKey, (sp, _) => NpgsqlDataSource.Create(ownerConnectionString(sp)));
+        }
+
+        NpgsqlDataSource Maintenance(IServiceProvider sp) => ownerConnectionString is null
+            ? sp.GetRequiredService<Data.ReportDatabase>().DataSource
+            : sp.GetRequiredKeyedService<NpgsqlDataSource>(OwnerDataSourceKey);
+
         services.TryAddSingleton(sp => new PartitionMaintainer(
-            sp.GetRequiredService<Data.ReportDatabase>().DataSource,
+            Maintenance(sp),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<PartitionMaintainer>>()));
 
-        // The nightly purge's database part, on the reports' data source, unless the host registered Storage's own
-        // (AddCoppiceStorage); without either the job would purge nothing but the archive.
+        // The nightly purge's database part, on the maintenance data source, unless the host registered Storage's
+        // own (AddCoppiceStorage); without either the job would purge nothing but the archive.
         services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(sp => new RetentionPurger(
-            sp.GetRequiredService<Data.ReportDatabase>().DataSource,
+            Maintenance(sp),
             sp.GetRequiredService<IOptions<RetentionOptions>>(),
-            new AuditLog(sp.GetRequiredService<Data.ReportDatabase>().DataSource, sp.GetRequiredService<TimeProvider>()),
+            new AuditLog(Maintenance(sp), sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<RetentionPurger>>()));
 

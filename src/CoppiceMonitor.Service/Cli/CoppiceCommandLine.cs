@@ -120,13 +120,11 @@ public static class CoppiceCommandLine
     public static async Task<int> ReportFailureAsync(Exception ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        // ValidateOnStart reports several bad sections at once as an aggregate: still a configuration error.
+        // ValidateOnStart reports several bad sections at once as an aggregate: still one configuration error.
         if (ex is AggregateException aggregate && aggregate.InnerExceptions.Count > 0
             && aggregate.InnerExceptions.All(e => e is ConfigurationErrorException or OptionsValidationException))
         {
-            await Console.Error.WriteLineAsync(
-                $"coppice-monitor: configuration error: {string.Join("; ", aggregate.InnerExceptions.Select(e => e.Message))}").ConfigureAwait(false);
-            return ExitCodes.BadConfiguration;
+            ex = new ConfigurationErrorException(string.Join("; ", aggregate.InnerExceptions.Select(e => e.Message)), aggregate);
         }
 
         switch (ex)

@@ -22,13 +22,18 @@ public static class ReportingServiceCollectionExtensions
         services.AddSingleton(sp => new ReportDatabase(
             sp.GetRequiredService<CoppiceDatabase>().GetRoleConnectionStringsAsync(CancellationToken.None).GetAwaiter().GetResult().Reporting));
         services.AddCoppiceReports(configuration);
-        services.AddOptions<ReportOptions>().PostConfigure<IOptions<ServiceOptions>>((reports, service) =>
-        {
-            if (!Path.IsPathFullyQualified(reports.ArchiveFolder))
-            {
-                reports.ArchiveFolder = Path.Combine(service.Value.DataFolder, reports.ArchiveFolder);
-            }
-        });
+        services.AddOptions<ReportOptions>().PostConfigure<IOptions<ServiceOptions>>((reports, service) => ResolveArchiveFolder(reports, service.Value));
         return services;
+    }
+
+    /// <summary>A relative Reports:ArchiveFolder is under the data folder.</summary>
+    public static void ResolveArchiveFolder(ReportOptions reports, ServiceOptions service)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        ArgumentNullException.ThrowIfNull(service);
+        if (!Path.IsPathFullyQualified(reports.ArchiveFolder))
+        {
+            reports.ArchiveFolder = Path.Combine(service.DataFolder, reports.ArchiveFolder);
+        }
     }
 }

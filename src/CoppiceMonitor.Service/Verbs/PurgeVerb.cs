@@ -4,8 +4,9 @@ using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Delivery;
 using CoppiceMonitor.Service.Database;
 using CoppiceMonitor.Service.Hosting;
-using Microsoft.Extensions.Configuration;
+using CoppiceMonitor.Service.Pipeline;
 using CoppiceMonitor.Storage.Retention;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -54,10 +55,7 @@ public static class PurgeVerb
     {
         var configuration = db.Services.GetRequiredService<IConfiguration>();
         var reports = configuration.GetSection(ReportOptions.SectionName).Get<ReportOptions>() ?? new ReportOptions();
-        if (!Path.IsPathFullyQualified(reports.ArchiveFolder))
-        {
-            reports.ArchiveFolder = Path.Combine(db.Services.GetRequiredService<IOptions<ServiceOptions>>().Value.DataFolder, reports.ArchiveFolder);
-        }
+        ReportingServiceCollectionExtensions.ResolveArchiveFolder(reports, db.Services.GetRequiredService<IOptions<ServiceOptions>>().Value);
 
         return new ReportArchivePurger(Options.Create(reports), db.Services.GetRequiredService<IOptions<RetentionOptions>>(),
             reportDatabase, db.Services.GetRequiredService<TimeProvider>(),
