@@ -17,7 +17,8 @@ public enum ObservationFormat
 
 /// <summary>
 /// Prints observations for `inspect`. jsonl objects always carry ts (ISO 8601 UTC), kind (dns-query, dns-answer,
-/// tls-sni, quic-sni, http-host, dhcp, flow, mdns), client, server and name; dhcp adds mac, hostname and ip.
+/// tls-sni, quic-sni, http-host, dhcp, flow, mdns), client, server and name; dhcp adds mac and hostname; the detail's
+/// keys are <see cref="ObservationDetailJson"/>'s, the same as storage keeps.
 /// Not thread-safe (like the decoder that feeds it).
 /// </summary>
 public sealed class ObservationFormatter : IObservationSink, IDisposable
@@ -67,7 +68,7 @@ public sealed class ObservationFormatter : IObservationSink, IDisposable
     public string Format(in Observation observation) =>
         _format == ObservationFormat.Jsonl ? FormatJson(observation) : FormatTsv(observation);
 
-    private static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    private static string Timestamp(DateTime utc) => ObservationDetailJson.Timestamp(utc);
 
     private string FormatJson(in Observation o)
     {
@@ -87,52 +88,14 @@ public sealed class ObservationFormatter : IObservationSink, IDisposable
             _json.WriteString("client_mac", o.ClientMac.ToString());
         }
 
-        switch (o.Detail)
+        if (o.Detail is DhcpDetail)
         {
-            case DnsAnswerDetail answer:
-                _json.WriteStartArray("addresses");
-                foreach (var address in answer.Addresses)
-                {
-                    _json.WriteStringValue(address.ToString());
-                }
-
-                _json.WriteEndArray();
-                _json.WriteStartArray("cnames");
-                foreach (var cname in answer.CanonicalNames)
-                {
-                    _json.WriteStringValue(cname);
-                }
-
-                _json.WriteEndArray();
-                _json.WriteBoolean("ech", answer.HasEchConfig);
-                break;
-            case ClientHelloDetail hello:
-                _json.WriteString("alpn", hello.Alpn);
-                _json.WriteBoolean("ech", hello.HasEncryptedClientHello);
-                _json.WriteString("tls_version", "0x" + hello.HighestVersionOffered.ToString("x4", CultureInfo.InvariantCulture));
-                break;
-            case DhcpDetail dhcp:
-                _json.WriteString("mac", o.ClientMac.ToString());
-                _json.WriteString("hostname", o.Name);
-                _json.WriteString("ip", (dhcp.RequestedAddress ?? dhcp.AssignedAddress)?.ToString());
-                _json.WriteString("dhcp_type", DhcpTypeName(dhcp.MessageType));
-                if (dhcp.LeaseSeconds != 0)
-                {
-                    _json.WriteNumber("lease_seconds", dhcp.LeaseSeconds);
-                }
-
-                break;
-            case FlowDetail flow:
-                _json.WriteString("first", Timestamp(flow.FirstSeenUtc));
-                _json.WriteString("last", Timestamp(flow.LastSeenUtc));
-                _json.WriteNumber("bytes_from_client", flow.BytesFromClient);
-                _json.WriteNumber("bytes_to_client", flow.BytesToClient);
-                _json.WriteNumber("active_minutes", flow.ActiveMinutes.Count);
-                break;
-            default:
-                break;
+            _json.WriteString("mac", o.ClientMac.ToString());
+            _json.WriteString("hostname", o.Name);
         }
 
+        // The same keys as the stored detail (observations.detail).
+        ObservationDetailJson.Write(_json, o.Detail);
         _json.WriteEndObject();
         _json.Flush();
         return Encoding.UTF8.GetString(_buffer.WrittenSpan);
@@ -174,6 +137,5 @@ public sealed class ObservationFormatter : IObservationSink, IDisposable
     private static string Clean(string? value) =>
         value is null ? string.Empty : value.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
 
-    private static string DhcpTypeName(DhcpMessageType type) =>
-        Enum.IsDefined(type) ? type.ToString().ToLowerInvariant() : ((int)type).ToString(CultureInfo.InvariantCulture);
+    private static string DhcpTypeName(DhcpMessageType type) => ObservationDetailJson.DhcpTypeName(type);
 }

@@ -33,20 +33,27 @@ public enum ReportDeliveryOutcome
 /// <summary>Options of one run by hand (`report send`); the scheduled jobs use the defaults.</summary>
 public sealed record ReportRunRequest(bool DryRun = false, string? OutputFolder = null);
 
-/// <summary>The result for one recipient.</summary>
+/// <summary>The result for one recipient: the rendered report (who, which school and period) and what became of it.</summary>
 public sealed record ReportDeliveryResult(
-    ReportKind Kind,
-    string SchoolId,
-    ReportPeriod Period,
-    string? RecipientStaffId,
-    string RecipientName,
-    string RecipientEmail,
+    RenderedReport Report,
     ReportDeliveryOutcome Outcome,
     string? MessageId,
     int Attempts,
     string? Error,
-    string? ArchiveFolder,
-    RenderedReport Report);
+    string? ArchiveFolder)
+{
+    public ReportKind Kind => Report.Kind;
+
+    public string SchoolId => Report.SchoolId;
+
+    public ReportPeriod Period => Report.Period;
+
+    public string? RecipientStaffId => Report.RecipientStaffId;
+
+    public string RecipientName => Report.RecipientName;
+
+    public string RecipientEmail => Report.RecipientEmail;
+}
 
 /// <summary>
 /// Builds, renders, archives and delivers the reports of one period for every school. Safe to run twice, from two
@@ -64,28 +71,32 @@ public sealed class ReportRunner(
         RunLineManagerReportsAsync(period, new ReportRunRequest(), cancellationToken);
 
     /// <summary>Weekly line-manager reports (policy 10.2): one per manager, only their own staff.</summary>
-    public async Task<IReadOnlyList<ReportDeliveryResult>> RunLineManagerReportsAsync(
+    public Task<IReadOnlyList<ReportDeliveryResult>> RunLineManagerReportsAsync(
         ReportPeriod period,
         ReportRunRequest request,
-        CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var rendered = await RenderLineManagerReportsAsync(period, cancellationToken).ConfigureAwait(false);
-        return await DeliverAllAsync(ReportKind.LineManager, period, rendered, request, cancellationToken).ConfigureAwait(false);
-    }
+        CancellationToken cancellationToken) =>
+        RunAsync(ReportKind.LineManager, period, request, RenderLineManagerReportsAsync, cancellationToken);
 
     public Task<IReadOnlyList<ReportDeliveryResult>> RunHeadteacherReportsAsync(ReportPeriod period, CancellationToken cancellationToken) =>
         RunHeadteacherReportsAsync(period, new ReportRunRequest(), cancellationToken);
 
     /// <summary>The headteacher's summary, one per school.</summary>
-    public async Task<IReadOnlyList<ReportDeliveryResult>> RunHeadteacherReportsAsync(
+    public Task<IReadOnlyList<ReportDeliveryResult>> RunHeadteacherReportsAsync(
         ReportPeriod period,
         ReportRunRequest request,
+        CancellationToken cancellationToken) =>
+        RunAsync(ReportKind.Headteacher, period, request, RenderHeadteacherReportsAsync, cancellationToken);
+
+    private async Task<IReadOnlyList<ReportDeliveryResult>> RunAsync(
+        ReportKind kind,
+        ReportPeriod period,
+        ReportRunRequest request,
+        Func<ReportPeriod, CancellationToken, Task<IReadOnlyList<RenderedReport>>> render,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var rendered = await RenderHeadteacherReportsAsync(period, cancellationToken).ConfigureAwait(false);
-        return await DeliverAllAsync(ReportKind.Headteacher, period, rendered, request, cancellationToken).ConfigureAwait(false);
+        var rendered = await render(period, cancellationToken).ConfigureAwait(false);
+        return await DeliverAllAsync(kind, period, rendered, request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Builds and renders every line manager's report without recording or sending anything.</summary>
@@ -249,6 +260,5 @@ public sealed class ReportRunner(
         int attempts,
         string? error,
         string? archive) =>
-        new(report.Kind, report.SchoolId, report.Period, report.RecipientStaffId, report.RecipientName, report.RecipientEmail,
-            outcome, messageId, attempts, error, archive, report);
+        new(report, outcome, messageId, attempts, error, archive);
 }

@@ -68,13 +68,21 @@ public sealed class PartitionMaintainer(NpgsqlDataSource dataSource, TimeProvide
     public async Task<SortedSet<DateOnly>> ListPartitionsAsync(PartitionedTable table, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadPartitionDaysAsync(connection, null, table, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The days that have a partition of <paramref name="table"/>, on a connection (and transaction) the caller holds.</summary>
+    internal static async Task<SortedSet<DateOnly>> ReadPartitionDaysAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        PartitionedTable table, CancellationToken cancellationToken)
+    {
         var days = new SortedSet<DateOnly>();
-        await using var command = dataSource.CreateCommand("""
+        await using var command = new NpgsqlCommand("""
             SELECT c.relname FROM pg_inherits i
             JOIN pg_class c ON c.oid = i.inhrelid
             JOIN pg_class p ON p.oid = i.inhparent
             WHERE p.relname = $1 AND p.relnamespace = to_regnamespace(current_schema())::oid
-            """);
+            """, connection, transaction);
         command.Parameters.AddWithValue(table.Name);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var prefix = table.Name + "_p";

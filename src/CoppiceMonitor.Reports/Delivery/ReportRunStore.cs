@@ -39,8 +39,9 @@ public sealed class ReportRunStore(ReportRunTable table)
         ArgumentNullException.ThrowIfNull(report);
         var runKey = RunKey(report.Kind, report.SchoolId, report.Period, report.RecipientStaffId, report.RecipientEmail);
         return table.TryClaimAsync(
-            new ReportRunClaimRequest(runKey, report.SchoolId, KindName(report.Kind), report.Period.From, report.Period.To,
-                report.RecipientStaffId, report.RecipientEmail, report.Subject, MessageIdFor(runKey)),
+            new ReportRunClaimRequest(
+                new ReportRunKey(runKey, report.SchoolId, KindName(report.Kind), report.Period.From, report.Period.To, report.RecipientStaffId, report.RecipientEmail),
+                report.Subject, MessageIdFor(runKey)),
             lease, cancellationToken);
     }
 

@@ -111,18 +111,7 @@ public static class ReportBuilder
             Flagged: flagged,
             Coverage: coverage,
             Rows: OrderRows(rows.Where(r => flaggedIds.Contains(r.StaffId))),
-            SchoolDaily: OrderRows(rows.GroupBy(r => (r.Service, r.Category, r.Date)).Select(g => new StaffDailyUsage(
-                string.Empty,
-                g.Key.Service,
-                g.Key.Category,
-                g.Key.Date,
-                g.Sum(r => r.MinutesTotal),
-                g.Sum(r => r.MinutesDirected),
-                g.Sum(r => r.MinutesBreak),
-                g.Sum(r => r.MinutesNonDirected),
-                g.Sum(r => r.MinutesOutsideHours),
-                g.Sum(r => r.MinutesWorkUse),
-                g.Sum(r => r.MinutesDirectedWorkUse)))),
+            SchoolDaily: OrderRows(rows.GroupBy(r => (r.Service, r.Category, r.Date)).Select(g => Summed(string.Empty, g.Key.Service, g.Key.Category, g.Key.Date, g))),
             GeneratedUtc: generatedUtc);
     }
 
@@ -181,17 +170,15 @@ public static class ReportBuilder
         rows.GroupBy(r => (r.StaffId, Service: ReportCategories.DisplayService(r.Service, r.Category), r.Category, r.Date))
             .Select(g => g.Count() == 1 && g.Key.Service == g.First().Service
                 ? g.First()
-                : new StaffDailyUsage(
-                    g.Key.StaffId,
-                    g.Key.Service,
-                    g.Key.Category,
-                    g.Key.Date,
-                    g.Sum(r => r.MinutesTotal),
-                    g.Sum(r => r.MinutesDirected),
-                    g.Sum(r => r.MinutesBreak),
-                    g.Sum(r => r.MinutesNonDirected),
-                    g.Sum(r => r.MinutesOutsideHours),
-                    g.Sum(r => r.MinutesWorkUse),
-                    g.Sum(r => r.MinutesDirectedWorkUse)))
+                : Summed(g.Key.StaffId, g.Key.Service, g.Key.Category, g.Key.Date, g))
             .ToList();
+
+    /// <summary>One row whose minutes are the sums of <paramref name="rows"/>, every bucket summed alike.</summary>
+    private static StaffDailyUsage Summed(string staffId, string service, string category, DateOnly date, IEnumerable<StaffDailyUsage> rows)
+    {
+        var list = rows as IReadOnlyCollection<StaffDailyUsage> ?? [.. rows];
+        return new StaffDailyUsage(staffId, service, category, date,
+            list.Sum(r => r.MinutesTotal), list.Sum(r => r.MinutesDirected), list.Sum(r => r.MinutesBreak), list.Sum(r => r.MinutesNonDirected),
+            list.Sum(r => r.MinutesOutsideHours), list.Sum(r => r.MinutesWorkUse), list.Sum(r => r.MinutesDirectedWorkUse));
+    }
 }

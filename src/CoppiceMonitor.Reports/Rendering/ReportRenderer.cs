@@ -9,37 +9,29 @@ public static class ReportRenderer
     {
         ArgumentNullException.ThrowIfNull(report);
         var previousLabel = PreviousLabel(report.Period);
-        return new RenderedReport(
-            ReportKind.LineManager,
-            report.School.SchoolId,
-            report.Period,
-            report.Recipient.StaffId,
-            report.Recipient.DisplayName,
-            report.Recipient.Email,
-            Subject: $"Weekly social-media summary for your team, {ReportFormat.ShortDay(report.Period.From)} to {ReportFormat.ShortDay(report.Period.To)} {report.Period.To.Year}",
-            Html: HtmlReportWriter.LineManager(report, previousLabel),
-            Text: TextReportWriter.LineManager(report, previousLabel),
-            Csv: CsvReportWriter.Write(report.Rows),
-            ChartPng: ReportChartRenderer.Render(report.Period, report.Rows, report.School.ExcessiveMinutesPerDay, "Your team: personal minutes per day"));
+        return Rendered(ReportKind.LineManager, report.School, report.Period, report.Recipient,
+            $"Weekly social-media summary for your team, {ReportFormat.ShortDay(report.Period.From)} to {ReportFormat.ShortDay(report.Period.To)} {report.Period.To.Year}",
+            HtmlReportWriter.LineManager(report, previousLabel),
+            TextReportWriter.LineManager(report, previousLabel),
+            CsvReportWriter.Write(report.Rows),
+            ReportChartRenderer.Render(report.Period, report.Rows, report.School.ExcessiveMinutesPerDay, "Your team: personal minutes per day"));
     }
 
     public static RenderedReport Render(HeadteacherReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         var previousLabel = PreviousLabel(report.Period);
-        return new RenderedReport(
-            ReportKind.Headteacher,
-            report.School.SchoolId,
-            report.Period,
-            report.Recipient.StaffId,
-            report.Recipient.DisplayName,
-            report.Recipient.Email,
-            Subject: $"Monthly social-media summary, {ReportFormat.PeriodText(report.Period)}",
-            Html: HtmlReportWriter.Headteacher(report, previousLabel),
-            Text: TextReportWriter.Headteacher(report, previousLabel),
-            Csv: CsvReportWriter.Write(report.Rows),
-            ChartPng: ReportChartRenderer.Render(report.Period, report.SchoolDaily, thresholdMinutes: null, "All staff: personal minutes per day"));
+        return Rendered(ReportKind.Headteacher, report.School, report.Period, report.Recipient,
+            $"Monthly social-media summary, {ReportFormat.PeriodText(report.Period)}",
+            HtmlReportWriter.Headteacher(report, previousLabel),
+            TextReportWriter.Headteacher(report, previousLabel),
+            CsvReportWriter.Write(report.Rows),
+            ReportChartRenderer.Render(report.Period, report.SchoolDaily, thresholdMinutes: null, "All staff: personal minutes per day"));
     }
+
+    private static RenderedReport Rendered(ReportKind kind, ReportSchool school, ReportPeriod period, Recipient recipient,
+        string subject, string html, string text, byte[] csv, byte[] chartPng) =>
+        new(kind, school.SchoolId, period, recipient.StaffId, recipient.DisplayName, recipient.Email, subject, html, text, csv, chartPng);
 
     private static string PreviousLabel(ReportPeriod period) => period.Days switch
     {
@@ -47,5 +39,4 @@ public static class ReportRenderer
         >= 28 and <= 31 => "previous month",
         _ => "previous period",
     };
-
 }

@@ -6,44 +6,47 @@ using Quartz;
 namespace CoppiceMonitor.Service.Jobs;
 
 /// <summary>
-/// Weekly line-manager reports for the Monday-to-Sunday week before the scheduled firing. The period comes from the
-/// scheduled (not actual) fire time, so a firing missed while the service was down and run at start still reports
-/// the week it was meant for.
+/// A scheduled report run. The period comes from the scheduled (not actual) fire time, in the scheduling zone, so a
+/// firing missed while the service was down and run at start still reports the period it was meant for.
 /// </summary>
-[DisallowConcurrentExecution]
-public sealed class WeeklyLineManagerReportJob(ReportRunner runner, IOptions<SchedulingOptions> options, ILogger<WeeklyLineManagerReportJob> logger) : IJob
+public abstract class ReportJob(IOptions<SchedulingOptions> options, ILogger logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var period = ReportPeriod.PreviousWeek(JobTime.LocalDate(context.ScheduledFireTimeUtc ?? context.FireTimeUtc, options.Value.TimeZone));
-        Log.JobStarted(logger, nameof(WeeklyLineManagerReportJob), period.ToString());
-        var results = await runner.RunLineManagerReportsAsync(period, cancellationToken).ConfigureAwait(false);
+        var fired = context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+        var period = PeriodFor(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(fired, TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone)).DateTime));
+        var name = GetType().Name;
+        Log.JobStarted(logger, name, period.ToString());
+        var results = await RunAsync(period, cancellationToken).ConfigureAwait(false);
         context.Result = results;
-        Log.JobFinished(logger, nameof(WeeklyLineManagerReportJob), JobTime.Summary(results));
+        Log.JobFinished(logger, name, string.Join(", ", results.GroupBy(r => r.Outcome).Select(g => $"{g.Count()} {g.Key}")));
     }
+
+    /// <summary>The period to report for a firing on <paramref name="localDate"/>.</summary>
+    protected abstract ReportPeriod PeriodFor(DateOnly localDate);
+
+    protected abstract Task<IReadOnlyList<ReportDeliveryResult>> RunAsync(ReportPeriod period, CancellationToken cancellationToken);
+}
+
+/// <summary>Weekly line-manager reports for the Monday-to-Sunday week before the scheduled firing.</summary>
+[DisallowConcurrentExecution]
+public sealed class WeeklyLineManagerReportJob(ReportRunner runner, IOptions<SchedulingOptions> options, ILogger<WeeklyLineManagerReportJob> logger)
+    : ReportJob(options, logger)
+{
+    protected override ReportPeriod PeriodFor(DateOnly localDate) => ReportPeriod.PreviousWeek(localDate);
+
+    protected override Task<IReadOnlyList<ReportDeliveryResult>> RunAsync(ReportPeriod period, CancellationToken cancellationToken) =>
+        runner.RunLineManagerReportsAsync(period, cancellationToken);
 }
 
 /// <summary>The headteacher's summary of the calendar month before the scheduled firing.</summary>
 [DisallowConcurrentExecution]
-public sealed class MonthlyHeadteacherReportJob(ReportRunner runner, IOptions<SchedulingOptions> options, ILogger<MonthlyHeadteacherReportJob> logger) : IJob
+public sealed class MonthlyHeadteacherReportJob(ReportRunner runner, IOptions<SchedulingOptions> options, ILogger<MonthlyHeadteacherReportJob> logger)
+    : ReportJob(options, logger)
 {
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var period = ReportPeriod.PreviousMonth(JobTime.LocalDate(context.ScheduledFireTimeUtc ?? context.FireTimeUtc, options.Value.TimeZone));
-        Log.JobStarted(logger, nameof(MonthlyHeadteacherReportJob), period.ToString());
-        var results = await runner.RunHeadteacherReportsAsync(period, cancellationToken).ConfigureAwait(false);
-        context.Result = results;
-        Log.JobFinished(logger, nameof(MonthlyHeadteacherReportJob), JobTime.Summary(results));
-    }
-}
+    protected override ReportPeriod PeriodFor(DateOnly localDate) => ReportPeriod.PreviousMonth(localDate);
 
-internal static class JobTime
-{
-    public static DateOnly LocalDate(DateTimeOffset instant, string timeZone) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, TimeZoneInfo.FindSystemTimeZoneById(timeZone)).DateTime);
-
-    public static string Summary(IReadOnlyList<ReportDeliveryResult> results) =>
-        string.Join(", ", results.GroupBy(r => r.Outcome).Select(g => $"{g.Count()} {g.Key}"));
+    protected override Task<IReadOnlyList<ReportDeliveryResult>> RunAsync(ReportPeriod period, CancellationToken cancellationToken) =>
+        runner.RunHeadteacherReportsAsync(period, cancellationToken);
 }

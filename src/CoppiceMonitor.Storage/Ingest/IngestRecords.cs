@@ -1,14 +1,15 @@
 using CoppiceMonitor.Visits;
-using System.Buffers;
 using System.Net;
 using System.Net.NetworkInformation;
-using System.Text;
-using System.Text.Json;
 using CoppiceMonitor.Capture;
 
 namespace CoppiceMonitor.Storage.Ingest;
 
-/// <summary>An observation as stored: the capture's fact plus the school it was seen at; detail flattened to JSON.</summary>
+/// <summary>
+/// An observation as stored: the capture's fact plus the school it was seen at, its detail as JSON by the encoder
+/// `inspect` uses (<see cref="ObservationDetailJson"/>: one set of keys). Rows stored before that encoder kept the
+/// old camelCase keys (leaseSeconds, bytesFromClient, activeMinutes, version); nothing reads the detail back.
+/// </summary>
 public sealed record ObservationRecord(
     string SchoolId,
     DateTime TimestampUtc,
@@ -33,73 +34,7 @@ public sealed record ObservationRecord(
         observation.Transport,
         observation.Vlan,
         observation.Name,
-        DetailToJson(observation.Detail));
-
-    /// <summary>JSON of a kind-specific detail (addresses as strings), null when there is none.</summary>
-    public static string? DetailToJson(ObservationDetail? detail)
-    {
-        if (detail is null)
-        {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            switch (detail)
-            {
-                case DnsAnswerDetail dns:
-                    json.WriteStartArray("addresses");
-                    foreach (var a in dns.Addresses)
-                    {
-                        json.WriteStringValue(a.ToString());
-                    }
-
-                    json.WriteEndArray();
-                    json.WriteStartArray("cnames");
-                    foreach (var c in dns.CanonicalNames)
-                    {
-                        json.WriteStringValue(c);
-                    }
-
-                    json.WriteEndArray();
-                    json.WriteBoolean("ech", dns.HasEchConfig);
-                    break;
-                case ClientHelloDetail hello:
-                    json.WriteString("alpn", hello.Alpn);
-                    json.WriteBoolean("ech", hello.HasEncryptedClientHello);
-                    json.WriteNumber("version", hello.HighestVersionOffered);
-                    break;
-                case DhcpDetail dhcp:
-                    json.WriteString("type", dhcp.MessageType.ToString());
-                    json.WriteString("requested", dhcp.RequestedAddress?.ToString());
-                    json.WriteString("assigned", dhcp.AssignedAddress?.ToString());
-                    json.WriteNumber("leaseSeconds", dhcp.LeaseSeconds);
-                    break;
-                case FlowDetail flow:
-                    json.WriteString("first", flow.FirstSeenUtc);
-                    json.WriteString("last", flow.LastSeenUtc);
-                    json.WriteNumber("bytesFromClient", flow.BytesFromClient);
-                    json.WriteNumber("bytesToClient", flow.BytesToClient);
-                    json.WriteStartArray("activeMinutes");
-                    foreach (var m in flow.ActiveMinutes)
-                    {
-                        json.WriteNumberValue(m);
-                    }
-
-                    json.WriteEndArray();
-                    break;
-                default:
-                    json.WriteString("type", detail.GetType().Name);
-                    break;
-            }
-
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        ObservationDetailJson.ToJson(observation.Detail));
 
     internal static PhysicalAddress? ToPhysical(MacAddress mac)
     {

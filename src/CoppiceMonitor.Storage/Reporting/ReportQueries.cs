@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace CoppiceMonitor.Storage.Reporting;
 
 /// <summary>A school row with its headteacher (the staff member with the Headteacher role, lowest staff id if several).</summary>
-public sealed record SchoolRow(string SchoolId, string Name, string TimeZone, string? HeadteacherStaffId, string? HeadteacherName, string? HeadteacherEmail);
+public sealed record ReportedSchool(string SchoolId, string Name, string TimeZone, string? HeadteacherStaffId, string? HeadteacherName, string? HeadteacherEmail);
 
 /// <summary>
 /// One person, service and local date: summed visit minutes split by the school calendar's time buckets. The bucket
@@ -60,7 +60,7 @@ public sealed record CoverageSummary(
 /// </summary>
 public sealed class ReportQueries(NpgsqlDataSource dataSource)
 {
-    public async Task<IReadOnlyList<SchoolRow>> GetSchoolsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReportedSchool>> GetSchoolsAsync(CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT s.school_id, s.name, s.time_zone, h.staff_id, h.display_name, h.email
@@ -73,11 +73,11 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
             """;
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("role", (int)StaffRoles.Headteacher);
-        var schools = new List<SchoolRow>();
+        var schools = new List<ReportedSchool>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            schools.Add(new SchoolRow(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+            schools.Add(new ReportedSchool(reader.GetString(0), reader.GetString(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5)));

@@ -18,15 +18,19 @@ public static class ReportRunStatus
     public const string Failed = "failed";
 }
 
-/// <summary>One row of report_runs as `status` shows it.</summary>
-public sealed record ReportRunRecord(
+/// <summary>Which report a report_runs row is: its unique run key and the kind, school, period and recipient behind it.</summary>
+public sealed record ReportRunKey(
     string RunKey,
     string SchoolId,
     string Kind,
     DateOnly PeriodStart,
     DateOnly PeriodEnd,
     string? RecipientStaffId,
-    string? RecipientEmail,
+    string? RecipientEmail);
+
+/// <summary>One row of report_runs as `status` shows it.</summary>
+public sealed record ReportRunRecord(
+    ReportRunKey Key,
     string Status,
     int Attempts,
     string? Error,
@@ -34,17 +38,8 @@ public sealed record ReportRunRecord(
     DateTime CreatedUtc,
     DateTime? CompletedUtc);
 
-/// <summary>What a run asks to claim: the report's key, whom it goes to, and the Message-Id it will carry.</summary>
-public sealed record ReportRunClaimRequest(
-    string RunKey,
-    string SchoolId,
-    string Kind,
-    DateOnly PeriodStart,
-    DateOnly PeriodEnd,
-    string? RecipientStaffId,
-    string RecipientEmail,
-    string Subject,
-    string MessageId);
+/// <summary>What a run asks to claim: the report, its subject, and the Message-Id it will carry.</summary>
+public sealed record ReportRunClaimRequest(ReportRunKey Key, string Subject, string MessageId);
 
 /// <summary>The outcome of trying to claim a report for sending.</summary>
 public sealed record ReportClaim(bool Claimed, long Id, string MessageId, int Attempts, string Status);
@@ -74,13 +69,14 @@ public sealed class ReportRunTable(NpgsqlDataSource dataSource, TimeProvider tim
                    OR (report_runs.status = 'sending' AND (report_runs.lease_until IS NULL OR report_runs.lease_until < @now))
             RETURNING id, coalesce(message_id, @messageId), attempts
             """);
-        command.Parameters.AddWithValue("key", request.RunKey);
-        command.Parameters.AddWithValue("school", request.SchoolId);
-        command.Parameters.AddWithValue("kind", request.Kind);
-        command.Parameters.AddWithValue("from", request.PeriodStart);
-        command.Parameters.AddWithValue("to", request.PeriodEnd);
-        command.Parameters.AddWithValue("staff", (object?)request.RecipientStaffId ?? DBNull.Value);
-        command.Parameters.AddWithValue("email", request.RecipientEmail);
+        var key = request.Key;
+        command.Parameters.AddWithValue("key", key.RunKey);
+        command.Parameters.AddWithValue("school", key.SchoolId);
+        command.Parameters.AddWithValue("kind", key.Kind);
+        command.Parameters.AddWithValue("from", key.PeriodStart);
+        command.Parameters.AddWithValue("to", key.PeriodEnd);
+        command.Parameters.AddWithValue("staff", (object?)key.RecipientStaffId ?? DBNull.Value);
+        command.Parameters.AddWithValue("email", (object?)key.RecipientEmail ?? DBNull.Value);
         command.Parameters.AddWithValue("now", NpgsqlDbType.TimestampTz, now);
         command.Parameters.AddWithValue("subject", request.Subject);
         command.Parameters.AddWithValue("messageId", request.MessageId);
@@ -93,7 +89,7 @@ public sealed class ReportRunTable(NpgsqlDataSource dataSource, TimeProvider tim
             }
         }
 
-        var existing = await GetAsync(request.RunKey, cancellationToken).ConfigureAwait(false);
+        var existing = await GetAsync(request.Key.RunKey, cancellationToken).ConfigureAwait(false);
         return new ReportClaim(false, 0, existing?.MessageId ?? request.MessageId, existing?.Attempts ?? 0, existing?.Status ?? "unknown");
     }
 
@@ -171,13 +167,14 @@ public sealed class ReportRunTable(NpgsqlDataSource dataSource, TimeProvider tim
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             rows.Add(new ReportRunRecord(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetFieldValue<DateOnly>(3),
-                reader.GetFieldValue<DateOnly>(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6),
+                new ReportRunKey(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    reader.GetFieldValue<DateOnly>(3),
+                    reader.GetFieldValue<DateOnly>(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6)),
                 reader.GetString(7),
                 reader.GetInt32(8),
                 reader.IsDBNull(9) ? null : reader.GetString(9),

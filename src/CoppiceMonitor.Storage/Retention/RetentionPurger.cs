@@ -75,7 +75,7 @@ public sealed class RetentionPurger(
             var cutoffs = Cutoffs(opts, kind, schools, today);
             var dropBefore = DateOnly.FromDateTime(cutoffs.Min);
             long tableDeleted = 0, tableMoved = 0;
-            foreach (var day in await DaysAsync(connection, transaction, table, cancellationToken).ConfigureAwait(false))
+            foreach (var day in await PartitionMaintainer.ReadPartitionDaysAsync(connection, transaction, table, cancellationToken).ConfigureAwait(false))
             {
                 if (day.AddDays(1) > dropBefore)
                 {
@@ -114,20 +114,19 @@ public sealed class RetentionPurger(
                 cancellationToken, cutoffs.SchoolIds, cutoffs.SchoolCutoffs, cutoffs.Default).ConfigureAwait(false);
         }
 
-        var leases = Cutoffs(opts, RetentionTable.DhcpLeases, schools, today);
-        deleted["dhcp_leases"] = await ExecuteAsync(connection, transaction,
-            $"DELETE FROM dhcp_leases t WHERE t.start_utc < {CutoffExpression("t", "$1", "$2", "$3")} AND NOT {LeaseHeld}",
-            cancellationToken, leases.SchoolIds, leases.SchoolCutoffs, leases.Default).ConfigureAwait(false);
-
-        var anonymous = Cutoffs(opts, RetentionTable.AnonymousUsage, schools, today);
-        deleted["anonymous_usage"] = await ExecuteAsync(connection, transaction,
-            $"DELETE FROM anonymous_usage t WHERE t.local_date < ({CutoffExpression("t", "$1", "$2", "$3")} AT TIME ZONE 'UTC')::date",
-            cancellationToken, anonymous.SchoolIds, anonymous.SchoolCutoffs, anonymous.Default).ConfigureAwait(false);
-
-        var reports = Cutoffs(opts, RetentionTable.ReportRuns, schools, today);
-        deleted["report_runs"] = await ExecuteAsync(connection, transaction,
-            $"DELETE FROM report_runs t WHERE t.created_utc < {CutoffExpression("t", "$1", "$2", "$3")}",
-            cancellationToken, reports.SchoolIds, reports.SchoolCutoffs, reports.Default).ConfigureAwait(false);
+        // The tables without partitions: one DELETE each against its own window (per school).
+        foreach (var (name, kind, condition) in new[]
+                 {
+                     ("dhcp_leases", RetentionTable.DhcpLeases, $"t.start_utc < @cutoff AND NOT {LeaseHeld}"),
+                     ("anonymous_usage", RetentionTable.AnonymousUsage, "t.local_date < (@cutoff AT TIME ZONE 'UTC')::date"),
+                     ("report_runs", RetentionTable.ReportRuns, "t.created_utc < @cutoff"),
+                 })
+        {
+            var cutoffs = Cutoffs(opts, kind, schools, today);
+            deleted[name] = await ExecuteAsync(connection, transaction,
+                $"DELETE FROM {name} t WHERE " + condition.Replace("@cutoff", CutoffExpression("t", "$1", "$2", "$3"), StringComparison.Ordinal),
+                cancellationToken, cutoffs.SchoolIds, cutoffs.SchoolCutoffs, cutoffs.Default).ConfigureAwait(false);
+        }
 
         // Batch ids only matter while a spooled batch could still be replayed; keep them as long as any detail.
         var batchCutoff = Min(Cutoffs(opts, RetentionTable.Visits, schools, today).Min, Cutoffs(opts, RetentionTable.Observations, schools, today).Min);
@@ -200,32 +199,6 @@ public sealed class RetentionPurger(
         }
 
         return [.. schools];
-    }
-
-    private static async Task<IReadOnlyList<DateOnly>> DaysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        PartitionedTable table, CancellationToken cancellationToken)
-    {
-        var days = new List<DateOnly>();
-        await using var command = new NpgsqlCommand("""
-            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-            WHERE p.relname = $1 AND p.relnamespace = to_regnamespace(current_schema())::oid
-            """, connection, transaction);
-        command.Parameters.AddWithValue(table.Name);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var prefix = table.Name + "_p";
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var name = reader.GetString(0);
-            if (name.StartsWith(prefix, StringComparison.Ordinal)
-                && DateOnly.TryParseExact(name[prefix.Length..], "yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture,
-                    System.Globalization.DateTimeStyles.None, out var day))
-            {
-                days.Add(day);
-            }
-        }
-
-        days.Sort();
-        return days;
     }
 
     private static async Task<bool> AnyHoldOverlapsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateOnly day,
