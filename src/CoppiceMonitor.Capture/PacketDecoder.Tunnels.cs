@@ -173,17 +173,31 @@ public sealed partial class PacketDecoder
 
     private void DecodeIeee80211Data(ref PacketInfo p, ReadOnlySpan<byte> frame)
     {
-        // IEEE 802.11 data frame: frame control(2) duration(2) addr1 addr2 addr3(6 each) sequence(2) [addr4]
-        // [QoS(2)], then LLC/SNAP aa aa 03 00 00 00 + EtherType.
-        if (frame.Length < 24 || ((frame[0] >> 2) & 3) != 2)
+        // IEEE 802.11 data frame: frame control(2: version/type/subtype, then flags) duration(2) addr1 addr2
+        // addr3(6 each) sequence(2) [addr4] [QoS(2)], then LLC/SNAP aa aa 03 00 00 00 + EtherType.
+        if (frame.Length < 24)
         {
             _counters.NonIp++;
             return;
         }
 
-        var toDs = (frame[1] & 1) != 0;
-        var fromDs = (frame[1] & 2) != 0;
-        var length = 24 + (toDs && fromDs ? 6 : 0) + ((frame[0] & 0x80) != 0 ? 2 : 0);
+        // Some Cisco controllers send the Frame Control field byte-swapped (Wireshark's "Swap Frame Control"):
+        // the flags come first. A version-0 data frame in the second byte, when the first is not one, is that.
+        var typeByte = frame[0];
+        var flags = frame[1];
+        if (!IsVersion0DataFrame(typeByte) && IsVersion0DataFrame(flags))
+        {
+            (typeByte, flags) = (flags, typeByte);
+        }
+        else if (((typeByte >> 2) & 3) != 2)
+        {
+            _counters.NonIp++;
+            return;
+        }
+
+        var toDs = (flags & 1) != 0;
+        var fromDs = (flags & 2) != 0;
+        var length = 24 + (toDs && fromDs ? 6 : 0) + ((typeByte & 0x80) != 0 ? 2 : 0);
         if (frame.Length < length + 8 || frame[length] != 0xaa || frame[length + 1] != 0xaa)
         {
             _counters.NonIp++;
@@ -195,6 +209,9 @@ public sealed partial class PacketDecoder
         p.DestinationMac = MacAddress.FromSpan(frame.Slice(toDs ? 16 : 4, 6));
         DecodeEtherType(ref p, BinaryPrimitives.ReadUInt16BigEndian(frame[(length + 6)..]), frame[(length + 8)..]);
     }
+
+    /// <summary>Frame Control's first byte: protocol version 0 (bits 0-1) and type 2, data (bits 2-3).</summary>
+    private static bool IsVersion0DataFrame(byte typeByte) => (typeByte & 0x0f) == 0x08;
 
     private void DecodeGtpUser(ref PacketInfo p, ReadOnlySpan<byte> payload)
     {
