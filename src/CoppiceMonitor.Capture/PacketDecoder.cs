@@ -17,7 +17,7 @@ namespace CoppiceMonitor.Capture;
 /// packet path allocates except the observations themselves (their strings and addresses), and no packet bytes can
 /// make it throw.
 /// </summary>
-public sealed partial class PacketDecoder : IFrameHandler, IIdleHandler
+public sealed partial class PacketDecoder : IFrameHandler
 {
     private const int MaxTunnelDepth = 4;
 
@@ -75,8 +75,6 @@ public sealed partial class PacketDecoder : IFrameHandler, IIdleHandler
 
     /// <summary>Summarises and drops flows idle at <paramref name="nowUtc"/> (call on a timer when traffic is quiet).</summary>
     public void Expire(DateTime nowUtc) => _flows.ExpireIdle(nowUtc);
-
-    void IIdleHandler.OnIdle(DateTime nowUtc) => Expire(nowUtc);
 
     /// <summary>End of input: every open flow that carried a name is summarised.</summary>
     public void Complete() => _flows.RemoveAll(FlowEnd.Complete);
