@@ -1,3 +1,4 @@
+using CoppiceMonitor.Capture;
 using CoppiceMonitor.Reports;
 using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Service.Jobs;
@@ -25,7 +26,7 @@ public sealed class SettingsTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddServiceOptions(configuration);
-        services.AddCoppiceCaptureOptions(configuration);
+        services.AddCoppiceCapture(configuration);
         services.AddCoppiceVisits(configuration);
         services.AddCoppiceStorage(configuration);
         services.AddCoppiceReports(configuration);
