@@ -16,7 +16,7 @@ namespace CoppiceMonitor.Capture;
 /// </summary>
 public static class ObservationDetailJson
 {
-    private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Writes the detail's properties into the object <paramref name="json"/> has open; nothing for no detail.</summary>
     public static void Write(Utf8JsonWriter json, ObservationDetail? detail)
@@ -85,7 +85,7 @@ public static class ObservationDetailJson
         }
 
         var buffer = new ArrayBufferWriter<byte>(128);
-        using (var json = new Utf8JsonWriter(buffer, s_options))
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
         {
             json.WriteStartObject();
             Write(json, detail);
