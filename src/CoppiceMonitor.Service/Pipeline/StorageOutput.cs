@@ -33,6 +33,6 @@ public sealed class StorageOutput(IngestService ingest) : IPipelineOutput
     public ValueTask WriteAnonymousUsageAsync(AnonymousUsage usage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(usage);
-        return ingest.WriteAsync(AnonymousUsageRecord.From(usage), cancellationToken);
+        return ingest.WriteAsync(usage, cancellationToken);
     }
 }

@@ -78,7 +78,7 @@ internal static class BatchCodec
                         w.Write(r.LocalDate.DayNumber);
                         WriteString(w, r.Service);
                         WriteString(w, r.Category);
-                        w.Write(r.Kind);
+                        w.Write(AnonymousUsageKind.Stored(r.Kind));
                         w.Write(r.ActiveSeconds);
                         w.Write(r.Devices);
                     }
@@ -174,11 +174,11 @@ internal static class BatchCodec
 
                 case AnonymousTag:
                 {
-                    var rows = new AnonymousUsageRecord[count];
+                    var rows = new AnonymousUsage[count];
                     for (var i = 0; i < count; i++)
                     {
-                        rows[i] = new AnonymousUsageRecord(ReadString(r)!, DateOnly.FromDayNumber(r.ReadInt32()), ReadString(r)!,
-                            ReadString(r)!, r.ReadInt16(), r.ReadInt32(), r.ReadInt32());
+                        rows[i] = new AnonymousUsage(ReadString(r)!, DateOnly.FromDayNumber(r.ReadInt32()), ReadString(r)!,
+                            ReadString(r)!, AnonymousUsageKind.FromStored(r.ReadInt16()), r.ReadInt32(), r.ReadInt32());
                     }
 
                     return new AnonymousUsageBatch(id, rows);

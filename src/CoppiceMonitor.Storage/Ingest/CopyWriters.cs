@@ -241,7 +241,7 @@ public sealed class AnonymousUsageWriter(NpgsqlDataSource dataSource, TimeProvid
         command.Parameters.AddWithValue(rows.Select(r => r.LocalDate).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.Service).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.Category).ToArray());
-        command.Parameters.AddWithValue(rows.Select(r => r.Kind).ToArray());
+        command.Parameters.AddWithValue(rows.Select(r => AnonymousUsageKind.Stored(r.Kind)).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => (long)r.ActiveSeconds).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.Devices).ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

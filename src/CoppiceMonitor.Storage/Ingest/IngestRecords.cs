@@ -53,22 +53,12 @@ public sealed record ObservationRecord(
     }
 }
 
-/// <summary>Anonymous daily totals (never a person). Kind -1 = unknown device. Rows for one key are summed.</summary>
-public sealed record AnonymousUsageRecord(
-    string SchoolId,
-    DateOnly LocalDate,
-    string Service,
-    string Category,
-    short Kind,
-    int ActiveSeconds,
-    int Devices)
+/// <summary>anonymous_usage.kind: the Visits <see cref="AnonymousUsage"/> kind as a number, -1 for an unknown device.</summary>
+internal static class AnonymousUsageKind
 {
-    public static AnonymousUsageRecord From(CoppiceMonitor.Visits.AnonymousUsage usage)
-    {
-        ArgumentNullException.ThrowIfNull(usage);
-        return new(usage.SchoolId, usage.LocalDate, usage.Service, usage.Category, usage.Kind is { } k ? (short)k : (short)-1,
-            usage.ActiveSeconds, usage.Devices);
-    }
+    public static short Stored(DeviceKind? kind) => kind is { } k ? (short)k : (short)-1;
+
+    public static DeviceKind? FromStored(short kind) => kind < 0 ? null : (DeviceKind)kind;
 }
 
 /// <summary>
@@ -126,7 +116,7 @@ public sealed record VisitBatch(Guid BatchId, IReadOnlyList<Visit> Rows) : Inges
     public override string Kind => "visits";
 }
 
-public sealed record AnonymousUsageBatch(Guid BatchId, IReadOnlyList<AnonymousUsageRecord> Rows) : IngestBatch<AnonymousUsageRecord>(BatchId, Rows)
+public sealed record AnonymousUsageBatch(Guid BatchId, IReadOnlyList<AnonymousUsage> Rows) : IngestBatch<AnonymousUsage>(BatchId, Rows)
 {
     public override string Kind => "anonymous_usage";
 }

@@ -36,7 +36,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     private readonly AnonymousUsageWriter _anonymousWriter;
     private readonly DhcpLeaseCopyWriter _dhcpWriter;
     private readonly Channel<DhcpLeaseRecord> _dhcp;
-    private readonly Channel<AnonymousUsageRecord> _anonymous;
+    private readonly Channel<AnonymousUsage> _anonymous;
     private readonly IngestSpool _spool;
     private readonly IngestOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -68,7 +68,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         _anonymousWriter = new AnonymousUsageWriter(dataSource, timeProvider);
         _dhcpWriter = new DhcpLeaseCopyWriter(dataSource, timeProvider);
         _dhcp = Bounded<DhcpLeaseRecord>(_options.VisitQueueCapacity, singleReader: true);
-        _anonymous = Bounded<AnonymousUsageRecord>(_options.VisitQueueCapacity, singleReader: true);
+        _anonymous = Bounded<AnonymousUsage>(_options.VisitQueueCapacity, singleReader: true);
         _spool = new IngestSpool(_options.SpoolDirectory, _logger);
         // Wait mode, not DropWrite: a DropWrite channel's TryWrite reports success while discarding the item, so drops
         // could not be counted. TryWrite still never blocks (it returns false when full); WriteAsync waits for room.
@@ -129,7 +129,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     }
 
     /// <summary>Queues anonymous daily totals, waiting while the queue is full.</summary>
-    public ValueTask WriteAsync(AnonymousUsageRecord usage, CancellationToken cancellationToken = default) =>
+    public ValueTask WriteAsync(AnonymousUsage usage, CancellationToken cancellationToken = default) =>
         _anonymous.Writer.WriteAsync(usage, cancellationToken);
 
     /// <summary>
@@ -198,7 +198,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
 
     public void WriteAnonymousUsage(AnonymousUsage usage)
     {
-        var record = AnonymousUsageRecord.From(usage);
+        var record = usage;
         if (!_anonymous.Writer.TryWrite(record))
         {
             _anonymous.Writer.WriteAsync(record).AsTask().GetAwaiter().GetResult();

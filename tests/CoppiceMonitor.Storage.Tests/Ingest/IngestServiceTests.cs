@@ -164,7 +164,7 @@ public sealed class IngestServiceTests(PostgresCluster cluster) : IClassFixture<
         Assert.Equal(60, await TestData.ScalarAsync(cs, "SELECT active_seconds FROM anonymous_usage WHERE kind = -1"));
 
         // Replaying an already written totals batch must not add it twice.
-        var batch = new AnonymousUsageBatch(Guid.NewGuid(), [new AnonymousUsageRecord("s1", day, "TikTok", "SocialMedia", 2, 30, 1)]);
+        var batch = new AnonymousUsageBatch(Guid.NewGuid(), [new CoppiceMonitor.Visits.AnonymousUsage("s1", day, "TikTok", "SocialMedia", (CoppiceMonitor.Visits.DeviceKind)2, 30, 1)]);
         var writer = new AnonymousUsageWriter(dataSource, TimeProvider.System);
         Assert.Equal(BatchWriteOutcome.Written, await writer.WriteAsync(batch));
         Assert.Equal(BatchWriteOutcome.AlreadyWritten, await writer.WriteAsync(batch, fromSpool: true));

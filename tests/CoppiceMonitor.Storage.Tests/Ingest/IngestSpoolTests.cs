@@ -15,7 +15,7 @@ public sealed class IngestSpoolTests : IDisposable
         using var spool = new IngestSpool(_dir);
         var first = new ObservationBatch(Guid.NewGuid(), [TestData.Observation(1, Day), TestData.Observation(2, Day)]);
         var second = new VisitBatch(Guid.NewGuid(), [TestData.Visit(1, Day)]);
-        var third = new AnonymousUsageBatch(Guid.NewGuid(), [new AnonymousUsageRecord("s1", new DateOnly(2026, 11, 25), "TikTok", "SocialMedia", -1, 60, 2)]);
+        var third = new AnonymousUsageBatch(Guid.NewGuid(), [new CoppiceMonitor.Visits.AnonymousUsage("s1", new DateOnly(2026, 11, 25), "TikTok", "SocialMedia", null, 60, 2)]);
         spool.Append(first);
         spool.Append(second);
         spool.Append(third);
