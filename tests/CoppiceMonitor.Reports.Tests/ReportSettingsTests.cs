@@ -47,6 +47,38 @@ public sealed class ReportSettingsTests
         Assert.Equal(ReportDeliveryMode.Folder, services.GetRequiredService<IOptions<ReportOptions>>().Value.Delivery);
     }
 
+    [Theory]
+    [InlineData("Health")]
+    [InlineData("Religion")]
+    [InlineData("Politics")]
+    [InlineData("TradeUnion")]
+    [InlineData("SexualOrientation")]
+    [InlineData("health")]
+    public void Validate_SpecialCategoryInReportsCategories_IsRefusedNamingKeyAndPolicy(string category)
+    {
+        var services = Build(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Reports:Delivery"] = "Folder",
+            ["Reports:Categories:0"] = "SocialMedia",
+            ["Reports:Categories:1"] = category,
+            ["Scheduling:Enabled"] = "false",
+        }));
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<ReportOptions>>().Value);
+        Assert.Contains("Reports:Categories", error.Message, StringComparison.Ordinal);
+        Assert.Contains("policy 10.3", error.Message, StringComparison.Ordinal);
+        Assert.Contains(category, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EffectiveCategories_NeverHoldsASpecialCategory()
+    {
+        var options = new ReportOptions { Categories = { "SocialMedia", "Health", "politics" } };
+
+        Assert.Equal(["SocialMedia"], options.EffectiveCategories());
+        Assert.DoesNotContain(new ReportOptions().EffectiveCategories(), Model.ReportCategories.IsSpecial);
+    }
+
     private static ServiceProvider Build(IConfigurationBuilder builder)
     {
         var configuration = builder

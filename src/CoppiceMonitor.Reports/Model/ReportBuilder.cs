@@ -102,6 +102,7 @@ public static class ReportBuilder
             StaffByService: ByService(rows),
             ByDay: period.Dates.Select(d => new DayTotal(d, rows.Where(r => r.Date == d).Sum(r => r.MinutesPersonal), false)).ToList(),
             Anonymous: anonymous
+                .Where(a => !IsSpecialLabel(a.Service))
                 .OrderByDescending(a => a.Minutes)
                 .ThenBy(a => a.Service, StringComparer.Ordinal)
                 .ToList(),
@@ -171,24 +172,14 @@ public static class ReportBuilder
             .ToList();
 
     /// <summary>
-    /// Policy 10.3: a special-category site is shown only as its category. Rows of different special sites of one
-    /// category on one day merge, so the number of rows cannot hint at how many sites there were.
+    /// Policy 10.3: special categories never reach a routine report, whatever categories were asked for: no row, chart
+    /// bar or total (a per-person "[Health site]" row would tell a line manager that the person visited a health site).
+    /// They stay in storage, reachable only through an investigation.
     /// </summary>
     private static List<StaffDailyUsage> Sanitise(IEnumerable<StaffDailyUsage> rows) =>
-        rows.GroupBy(r => (r.StaffId, Service: ReportCategories.DisplayService(r.Service, r.Category), r.Category, r.Date))
-            .Select(g => g.Count() == 1 && g.Key.Service == g.First().Service
-                ? g.First()
-                : new StaffDailyUsage(
-                    g.Key.StaffId,
-                    g.Key.Service,
-                    g.Key.Category,
-                    g.Key.Date,
-                    g.Sum(r => r.MinutesTotal),
-                    g.Sum(r => r.MinutesDirected),
-                    g.Sum(r => r.MinutesBreak),
-                    g.Sum(r => r.MinutesNonDirected),
-                    g.Sum(r => r.MinutesOutsideHours),
-                    g.Sum(r => r.MinutesWorkUse),
-                    g.Sum(r => r.MinutesDirectedWorkUse)))
-            .ToList();
+        [.. rows.Where(r => !ReportCategories.IsSpecial(r.Category))];
+
+    private static bool IsSpecialLabel(string service) =>
+        ReportCategories.IsSpecial(service)
+        || (service.StartsWith('[') && service.EndsWith(" site]", StringComparison.Ordinal) && ReportCategories.IsSpecial(service[1..^6]));
 }

@@ -5,7 +5,7 @@ namespace CoppiceMonitor.Reports.Rendering;
 
 /// <summary>
 /// The CSV attachment: one row per person, service and local date (RFC 4180 quoting, CRLF, UTF-8 without BOM).
-/// Service labels are already reduced to the category for special-category sites by the report builder.
+/// Special-category rows never reach it: the report builder drops them (policy 10.3).
 /// </summary>
 public static class CsvReportWriter
 {

@@ -20,8 +20,8 @@ public static class ReportReading
         var count = report.People.Count;
         return $"This is the weekly summary of social-media use on the school's staff network by the {count} " +
                $"{(count == 1 ? "person" : "people")} you line-manage, as section {ScopeSection} of the social-media policy " +
-               "provides. It shows totals only: no individual visits, pages or messages, and sites in the special " +
-               $"categories of section {SpecialCategorySection} appear only as their category.";
+               "provides. It shows totals only: no individual visits, pages or messages, and nothing at all from the special " +
+               $"categories of section {SpecialCategorySection} (health, religion, politics, trade unions, sexual orientation).";
     }
 
     /// <summary>One sentence per person, in the order of the table.</summary>

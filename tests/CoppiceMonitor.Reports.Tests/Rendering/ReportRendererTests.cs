@@ -57,8 +57,89 @@ public sealed class ReportRendererTests
             Assert.DoesNotContain(SampleReports.SpecialSiteName, Encoding.UTF8.GetString(rendered.Csv), StringComparison.OrdinalIgnoreCase);
         }
 
+        // Issue 17: the category alone still told a line manager that Tom visited a health site (policy 10.3). The
+        // row, the chart bar and its part of every total are gone; only an investigation reaches it.
         var priyaCsv = Encoding.UTF8.GetString(ReportRenderer.Render(SampleReports.LineManagerReports().Single(r => r.Recipient.StaffId == "LM01")).Csv);
-        Assert.Contains("T001,[Health site],2026-09-09,9.0", priyaCsv);
+        Assert.DoesNotContain("[Health site]", priyaCsv, StringComparison.Ordinal);
+        Assert.DoesNotContain("2026-09-09,9", priyaCsv, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> SpecialCategories()
+    {
+        var data = new TheoryData<string>();
+        foreach (var category in CoppiceMonitor.Visits.ServiceCategories.Special.Order(StringComparer.Ordinal))
+        {
+            data.Add(category);
+        }
+
+        data.Add("health");        // a case difference in stored data must not let one through
+        data.Add(" TradeUnion ");
+        return data;
+    }
+
+    /// <summary>
+    /// Every special category, line manager and headteacher, a week, a month and an odd range: a report rendered
+    /// with a special-category visit is byte for byte the report rendered without it (no row, chart bar or total).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SpecialCategories))]
+    public void Render_SpecialCategoryVisit_LeavesEveryRoutineReportUnchanged(string category)
+    {
+        const string site = "private-special-site.example";
+        var special = new StaffDailyUsage[]
+        {
+            new("T001", site, category, new DateOnly(2026, 9, 9), 47, 47, 0, 0, 0, 0, 0),
+            new("T003", category.Trim(), category, new DateOnly(2026, 9, 12), 33, 0, 0, 0, 33, 0, 0),
+        };
+        var specialAnonymous = new AnonymousServiceTotal($"[{category.Trim()} site]", "Pupil", 12, 2);
+        var previousSpecial = new StaffDailyUsage("T002", site, category, new DateOnly(2026, 9, 2), 80, 0, 80, 0, 0, 0, 0);
+        ReportPeriod[] periods =
+        [
+            SampleReports.Week,
+            new(new DateOnly(2026, 9, 1), new DateOnly(2026, 9, 30)),
+            new(new DateOnly(2026, 9, 8), new DateOnly(2026, 9, 10)),
+        ];
+
+        foreach (var period in periods)
+        {
+            var plain = RenderAll(period, SampleReports.Usage, SampleReports.PreviousUsage, SampleReports.Anonymous);
+            var withSpecial = RenderAll(period, [.. SampleReports.Usage, .. special], [.. SampleReports.PreviousUsage, previousSpecial], [.. SampleReports.Anonymous, specialAnonymous]);
+
+            Assert.Equal(plain.Count, withSpecial.Count);
+            for (var i = 0; i < plain.Count; i++)
+            {
+                Assert.Equal(plain[i].Html, withSpecial[i].Html);
+                Assert.Equal(plain[i].Text, withSpecial[i].Text);
+                Assert.Equal(plain[i].Csv, withSpecial[i].Csv);
+                Assert.Equal(plain[i].ChartPng, withSpecial[i].ChartPng);
+                Assert.DoesNotContain(site, withSpecial[i].Html, StringComparison.OrdinalIgnoreCase);
+                Assert.DoesNotContain($"[{category.Trim()} site]", withSpecial[i].Html, StringComparison.OrdinalIgnoreCase);
+                Assert.DoesNotContain($"[{category.Trim()} site]", Encoding.UTF8.GetString(withSpecial[i].Csv), StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    private static List<RenderedReport> RenderAll(
+        ReportPeriod period,
+        IReadOnlyList<StaffDailyUsage> usage,
+        IReadOnlyList<StaffDailyUsage> previous,
+        IReadOnlyList<AnonymousServiceTotal> anonymous)
+    {
+        var school = SampleReports.School;
+        var reports = ReportBuilder.BuildLineManagerReports(school, period, SampleReports.Staff, usage, previous, SampleReports.GeneratedUtc)
+            .Select(ReportRenderer.Render)
+            .ToList();
+        foreach (var report in ReportBuilder.BuildLineManagerReports(school, period, SampleReports.Staff, usage, previous, SampleReports.GeneratedUtc))
+        {
+            Assert.DoesNotContain(report.Rows, r => ReportCategories.IsSpecial(r.Category));
+            Assert.DoesNotContain(report.People.SelectMany(p => p.ByService), s => s.Service.Contains("site", StringComparison.Ordinal) || ReportCategories.IsSpecial(s.Service));
+        }
+
+        var head = ReportBuilder.BuildHeadteacherReport(school, school.Headteacher!, period, SampleReports.Staff, usage, previous, anonymous, SampleReports.Coverage, SampleReports.GeneratedUtc);
+        Assert.DoesNotContain(head.SchoolDaily, r => ReportCategories.IsSpecial(r.Category));
+        Assert.DoesNotContain(head.Anonymous, a => a.Service.EndsWith("site]", StringComparison.Ordinal));
+        reports.Add(ReportRenderer.Render(head));
+        return reports;
     }
 
     [Fact]
@@ -79,14 +160,15 @@ public sealed class ReportRendererTests
         var rendered = ReportRenderer.Render(SampleReports.LineManagerReports().Single(r => r.Recipient.StaffId == "LM01"));
         var html = System.Net.WebUtility.HtmlDecode(rendered.Html);
 
-        // Tom: personal 25.25+70+5.04+12.35+9 = 121.64; directed 10+5.04 = 15.04; Tuesday 75.04 > 60.
-        Assert.Contains("used social media for 121.6 minutes, 15.0 of them in directed time", html);
+        // Tom: personal 25.25+70+5.04+12.35 = 112.64 (issue 17: his 9 minutes on a health site are in no total);
+        // directed 10+5.04 = 15.04; Tuesday 75.04 > 60.
+        Assert.Contains("used social media for 112.6 minutes, 15.0 of them in directed time", html);
         Assert.Contains("On 1 day (Tue 8 Sep) the total was over the school's limit of 60 minutes a day (section 9.1)", html);
         Assert.Contains("section 5", rendered.Text);
         Assert.Contains("section 8.6.2", rendered.Text);
         Assert.Contains("section 11", rendered.Text);
         Assert.Contains("section 12", rendered.Text);
-        Assert.Contains("81.6 minutes more than the previous week", html);
+        Assert.Contains("72.6 minutes more than the previous week", html);
     }
 
     [Fact]
