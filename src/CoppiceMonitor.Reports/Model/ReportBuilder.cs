@@ -22,7 +22,8 @@ public static class ReportBuilder
         ArgumentNullException.ThrowIfNull(staff);
         var byId = staff.ToDictionary(s => s.StaffId, StringComparer.Ordinal);
         var rows = Sanitise(usage).ToLookup(r => r.StaffId, StringComparer.Ordinal);
-        var previous = Sanitise(previousUsage).ToLookup(r => r.StaffId, StringComparer.Ordinal);
+        var previousRows = Sanitise(previousUsage);
+        var previous = previousRows.ToLookup(r => r.StaffId, StringComparer.Ordinal);
 
         var reports = new List<LineManagerReport>();
         foreach (var team in staff.Where(s => s.LineManagerId is not null)
@@ -37,7 +38,7 @@ public static class ReportBuilder
             var people = team
                 .Where(member => member.StaffId != manager.StaffId)
                 .OrderBy(member => member.DisplayName, StringComparer.CurrentCultureIgnoreCase)
-                .Select(member => Summarise(member, period, school.ExcessiveMinutesPerDay, rows[member.StaffId].ToList(), previous[member.StaffId].ToList()))
+                .Select(member => Summarise(member, period, school.ExcessiveMinutesPerDay, rows[member.StaffId].ToList(), previousRows.Count == 0 ? null : previous[member.StaffId].ToList()))
                 .ToList();
             if (people.Count == 0)
             {
@@ -80,7 +81,7 @@ public static class ReportBuilder
         var flagged = new List<FlaggedStaff>();
         foreach (var member in staff.OrderBy(s => s.DisplayName, StringComparer.CurrentCultureIgnoreCase))
         {
-            var summary = Summarise(member, period, school.ExcessiveMinutesPerDay, rowsByStaff[member.StaffId].ToList(), previousByStaff[member.StaffId].ToList());
+            var summary = Summarise(member, period, school.ExcessiveMinutesPerDay, rowsByStaff[member.StaffId].ToList(), previousRows.Count == 0 ? null : previousByStaff[member.StaffId].ToList());
             if (summary.HasConcern)
             {
                 var managerName = member.LineManagerId is not null && byId.TryGetValue(member.LineManagerId, out var m) ? m.DisplayName : null;
@@ -127,17 +128,18 @@ public static class ReportBuilder
     /// <summary>
     /// The figures for one person. Excessive days (policy 9.1) count personal minutes on a local date above the
     /// school's threshold; work use under section 5 is reported apart and never counts towards either concern.
+    /// <paramref name="previousRows"/> is null when the previous period holds no data at all (monitoring had not
+    /// started, or was off): then there is nothing to compare, and the report must not show the whole figure as a rise.
     /// </summary>
     public static PersonSummary Summarise(
         StaffMember member,
         ReportPeriod period,
         int excessiveMinutesPerDay,
         IReadOnlyList<StaffDailyUsage> rows,
-        IReadOnlyList<StaffDailyUsage> previousRows)
+        IReadOnlyList<StaffDailyUsage>? previousRows)
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(previousRows);
         var byDay = period.Dates
             .Select(date =>
             {
@@ -152,15 +154,21 @@ public static class ReportBuilder
             MinutesPersonal: rows.Sum(r => r.MinutesPersonal),
             MinutesDirectedPersonal: rows.Sum(r => r.MinutesDirectedPersonal),
             MinutesWorkUse: rows.Sum(r => r.MinutesWorkUse),
-            PreviousMinutesPersonal: previousRows.Sum(r => r.MinutesPersonal),
+            PreviousMinutesPersonal: previousRows?.Sum(r => r.MinutesPersonal),
             ExcessiveDays: byDay.Where(d => d.IsExcessive).Select(d => d.Date).ToList(),
             ByService: ByService(rows),
-            ByDay: byDay);
+            ByDay: byDay)
+        {
+            MinutesBreak = rows.Sum(r => r.MinutesBreak),
+            MinutesNonDirected = rows.Sum(r => r.MinutesNonDirected + r.MinutesOutsideHours),
+        };
     }
 
+    /// <summary>Services with personal use; one whose personal minutes show as 0 gets no row (it would read as a figure).</summary>
     private static List<ServiceTotal> ByService(IEnumerable<StaffDailyUsage> rows) =>
         rows.GroupBy(r => r.Service, StringComparer.Ordinal)
             .Select(g => new ServiceTotal(g.Key, g.Sum(r => r.MinutesPersonal), g.Sum(r => r.MinutesDirectedPersonal), g.Sum(r => r.MinutesWorkUse)))
+            .Where(s => Rendering.ReportFormat.WholeMinutes(s.MinutesPersonal) > 0)
             .OrderByDescending(s => s.MinutesPersonal + s.MinutesWorkUse)
             .ThenBy(s => s.Service, StringComparer.Ordinal)
             .ToList();

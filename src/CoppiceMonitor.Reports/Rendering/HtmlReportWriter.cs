@@ -29,16 +29,18 @@ public static class HtmlReportWriter
         Paragraph(html, ReportReading.LineManagerIntro(report));
 
         Heading(html, "At a glance");
-        TableOpen(html, "Person", "Personal minutes", $"In directed time (8.6.2)", $"Days over {threshold} min (9.1)", "Work use (5)", "Change vs " + previousLabel);
+        TableOpen(html, "Person", "Personal minutes", $"In directed time (8.6.2)", "In breaks", "Other non-directed", $"Days over {threshold} min (9.1)", "Work use (5)", "Change vs " + previousLabel);
         foreach (var person in report.People)
         {
             html.Append("<tr>");
             Cell(html, person.DisplayName, bold: true);
             NumberCell(html, ReportFormat.Minutes(person.MinutesPersonal));
             NumberCell(html, ReportFormat.Minutes(person.MinutesDirectedPersonal), person.MinutesDirectedPersonal > 0);
+            NumberCell(html, ReportFormat.Minutes(person.MinutesBreak));
+            NumberCell(html, ReportFormat.Minutes(person.MinutesNonDirected));
             NumberCell(html, person.ExcessiveDays.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), person.ExcessiveDays.Count > 0);
             NumberCell(html, ReportFormat.Minutes(person.MinutesWorkUse));
-            NumberCell(html, person.Change is { } change ? ReportFormat.SignedMinutes(change) : "\u2013");
+            NumberCell(html, person.Change is { } change ? ReportFormat.SignedMinutes(change) : ReportFormat.NoPreviousData(report.Period));
             html.Append("</tr>");
         }
 
@@ -57,7 +59,7 @@ public static class HtmlReportWriter
         Paragraph(html, ReportReading.TeamConclusion(report));
 
         Heading(html, "Minutes per day");
-        Chart(html, "Bar chart of your team's personal social-media minutes per day, stacked by service.");
+        Chart(html, $"Bar chart: each person's personal social-media minutes per day, beside the daily limit of {threshold} minutes per person.");
 
         foreach (var person in report.People.Where(p => p.ByService.Count > 0))
         {
@@ -77,7 +79,7 @@ public static class HtmlReportWriter
                 foreach (var date in dates)
                 {
                     var minutes = rows.Where(r => r.Service == service.Service && r.Date == date).Sum(r => r.MinutesPersonal);
-                    NumberCell(html, minutes > 0 ? ReportFormat.Minutes(minutes) : "\u00b7");
+                    NumberCell(html, ReportFormat.WholeMinutes(minutes) > 0 ? ReportFormat.Minutes(minutes) : "\u00b7");
                 }
 
                 NumberCell(html, ReportFormat.Minutes(service.MinutesPersonal));
@@ -122,7 +124,7 @@ public static class HtmlReportWriter
         Row(html, "Personal minutes", ReportFormat.Minutes(report.MinutesPersonal));
         Row(html, "Of which in directed time (8.6.2)", ReportFormat.Minutes(report.MinutesDirectedPersonal), report.MinutesDirectedPersonal > 0);
         Row(html, "Work use (5)", ReportFormat.Minutes(report.MinutesWorkUse));
-        Row(html, "Change vs " + previousLabel, report.PreviousMinutesPersonal is { } previous ? ReportFormat.SignedMinutes(report.MinutesPersonal - previous) : "\u2013");
+        Row(html, "Change vs " + previousLabel, report.PreviousMinutesPersonal is { } previous ? ReportFormat.SignedMinutes(report.MinutesPersonal - previous) : ReportFormat.NoPreviousData(report.Period));
         TableClose(html);
 
         Chart(html, "Bar chart of staff personal social-media minutes per day, stacked by service.");

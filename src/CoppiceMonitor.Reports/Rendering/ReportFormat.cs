@@ -2,25 +2,33 @@ using System.Globalization;
 
 namespace CoppiceMonitor.Reports.Rendering;
 
-/// <summary>Numbers and dates as every rendering prints them: invariant culture, minutes to one decimal place.</summary>
+/// <summary>
+/// Numbers and dates as every rendering prints them: invariant culture, whole minutes (a "41.0" suggests a precision
+/// network timing does not have, and reads as a decimal figure to be compared).
+/// </summary>
 public static class ReportFormat
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    /// <summary>One decimal place, midpoint away from zero (12.25 -> 12.3), invariant culture.</summary>
-    public static string Minutes(double minutes) =>
-        Math.Round(minutes, 1, MidpointRounding.AwayFromZero).ToString("0.0", Invariant);
+    /// <summary>Whole minutes, midpoint away from zero (12.5 -> 13), invariant culture.</summary>
+    public static string Minutes(double minutes) => WholeMinutes(minutes).ToString("0", Invariant);
+
+    /// <summary>The whole number of minutes a figure is shown as; a figure that shows as 0 is no figure at all.</summary>
+    public static double WholeMinutes(double minutes) => Math.Round(minutes, 0, MidpointRounding.AwayFromZero);
 
     public static string SignedMinutes(double minutes)
     {
-        var rounded = Math.Round(minutes, 1, MidpointRounding.AwayFromZero);
+        var rounded = WholeMinutes(minutes);
         return rounded switch
         {
-            > 0 => "+" + rounded.ToString("0.0", Invariant),
-            < 0 => "\u2212" + (-rounded).ToString("0.0", Invariant),
+            > 0 => "+" + rounded.ToString("0", Invariant),
+            < 0 => "\u2212" + (-rounded).ToString("0", Invariant),
             _ => "no change",
         };
     }
+
+    /// <summary>What a comparison cell says when the previous period holds no data: never a change from zero.</summary>
+    public static string NoPreviousData(ReportPeriod period) => $"no data for the previous {period.Noun}";
 
     public static string Percent(double share) =>
         Math.Round(share * 100, 1, MidpointRounding.AwayFromZero).ToString("0.0", Invariant) + "%";
@@ -30,6 +38,15 @@ public static class ReportFormat
     public static string LongDate(DateOnly date) => date.ToString("dddd d MMMM yyyy", Invariant);
 
     public static string ShortDay(DateOnly date) => date.ToString("ddd d MMM", Invariant);
+
+    /// <summary>"Weekly", "Monthly", "Daily" or "" (a range has no adjective; its dates are in the title).</summary>
+    public static string PeriodAdjective(ReportPeriod period) => period.Kind switch
+    {
+        ReportPeriodKind.Day => "Daily",
+        ReportPeriodKind.Week => "Weekly",
+        ReportPeriodKind.Month => "Monthly",
+        _ => string.Empty,
+    };
 
     public static string PeriodText(ReportPeriod period) =>
         period.Days == 1 ? LongDate(period.From) : $"{LongDate(period.From)} to {LongDate(period.To)}";

@@ -47,6 +47,12 @@ public static class ReportReading
         }
 
         sentences.Add(string.Join(", ", parts) + ".");
+        if (ReportFormat.WholeMinutes(person.MinutesBreak + person.MinutesNonDirected) > 0)
+        {
+            sentences.Add($"Of all the minutes recorded, {ReportFormat.Minutes(person.MinutesBreak)} were in breaks and lunch and " +
+                          $"{ReportFormat.Minutes(person.MinutesNonDirected)} at other non-directed times, when personal use is allowed.");
+        }
+
         if (person.ExcessiveDays.Count > 0)
         {
             var days = string.Join(", ", person.ExcessiveDays.Select(ReportFormat.ShortDay));
@@ -62,9 +68,14 @@ public static class ReportReading
 
         if (person.Change is { } change)
         {
-            sentences.Add(change == 0
-                ? $"That is the same as the {previousLabel}."
+            sentences.Add(ReportFormat.WholeMinutes(change) == 0
+                ? $"That is about the same as the {previousLabel}."
                 : $"That is {ReportFormat.Minutes(Math.Abs(change))} minutes {(change > 0 ? "more" : "less")} than the {previousLabel}.");
+        }
+        else
+        {
+            // Nothing was recorded at all in the previous period: a rise "from zero" would be a false trend.
+            sentences.Add($"There is no data for the {previousLabel} to compare with.");
         }
 
         return sentences;
@@ -82,13 +93,15 @@ public static class ReportReading
 
     public static IReadOnlyList<(string Term, string Meaning)> Definitions(int excessiveMinutesPerDay) =>
     [
-        ("Minutes", "Time with active connections to the service from a device registered to the person, rounded to one decimal place. " +
+        ("Minutes", "Time with active connections to the service from a device registered to the person, rounded to whole minutes. " +
                     "A page left open in the background with no traffic does not count."),
         ("Directed time", $"Lesson time on the school timetable when pupils are present (section {DirectedTimeSection}). " +
-                          "Breaks, lunch and time before or after school are shown separately in the attachment."),
+                          "Breaks and lunch, and other non-directed time (before and after lessons, outside school hours), are shown " +
+                          "beside it; those two columns count all recorded minutes, work use included."),
         ("Days over the limit", $"Days on which personal use came to more than {excessiveMinutesPerDay} minutes (section {ExcessiveUseSection})."),
         ("Work use", $"Use of a service the person is authorised to use for school work, such as the school's own account (section {WorkUseSection})."),
-        ("Change", "Personal minutes compared with the period of the same length just before this one."),
+        ("Change", "Personal minutes compared with the previous week, month or period of the same length. Where nothing at all " +
+                   "was recorded then (monitoring had not started or was off), the report says there is no data rather than showing a rise."),
     ];
 
     public const string RaisingConcernHeading = "If something here worries you";

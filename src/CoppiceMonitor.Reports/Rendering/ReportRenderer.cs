@@ -19,8 +19,8 @@ public static class ReportRenderer
             Subject: $"Weekly social-media summary for your team, {ReportFormat.ShortDay(report.Period.From)} to {ReportFormat.ShortDay(report.Period.To)} {report.Period.To.Year}",
             Html: HtmlReportWriter.LineManager(report, previousLabel),
             Text: TextReportWriter.LineManager(report, previousLabel),
-            Csv: CsvReportWriter.Write(report.Rows),
-            ChartPng: ReportChartRenderer.Render(report.Period, report.Rows, report.School.ExcessiveMinutesPerDay, "Your team: personal minutes per day"));
+            Csv: CsvReportWriter.Write(report.Rows, report.People.ToDictionary(p => p.StaffId, p => p.DisplayName, StringComparer.Ordinal)),
+            ChartPng: ReportChartRenderer.RenderPeople(report.Period, report.People, report.School.ExcessiveMinutesPerDay, "Personal minutes per person and day, against the daily limit"));
     }
 
     public static RenderedReport Render(HeadteacherReport report)
@@ -37,15 +37,10 @@ public static class ReportRenderer
             Subject: $"Monthly social-media summary, {ReportFormat.PeriodText(report.Period)}",
             Html: HtmlReportWriter.Headteacher(report, previousLabel),
             Text: TextReportWriter.Headteacher(report, previousLabel),
-            Csv: CsvReportWriter.Write(report.Rows),
-            ChartPng: ReportChartRenderer.Render(report.Period, report.SchoolDaily, thresholdMinutes: null, "All staff: personal minutes per day"));
+            Csv: CsvReportWriter.Write(report.Rows, report.Flagged.ToDictionary(f => f.StaffId, f => f.DisplayName, StringComparer.Ordinal)),
+            ChartPng: ReportChartRenderer.Render(report.Period, report.SchoolDaily, "All staff: personal minutes per day"));
     }
 
-    private static string PreviousLabel(ReportPeriod period) => period.Days switch
-    {
-        7 => "previous week",
-        >= 28 and <= 31 => "previous month",
-        _ => "previous period",
-    };
+    private static string PreviousLabel(ReportPeriod period) => "previous " + period.Noun;
 
 }

@@ -19,15 +19,17 @@ public static class TextReportWriter
         Heading(text, "At a glance");
         Table(
             text,
-            ["Person", "Personal min", "Directed (8.6.2)", $"Days > {threshold} (9.1)", "Work use (5)", "Change"],
+            ["Person", "Personal min", "Directed (8.6.2)", "Breaks", "Other", $"Days > {threshold} (9.1)", "Work use (5)", "Change"],
             report.People.Select(p => new[]
             {
                 p.DisplayName,
                 ReportFormat.Minutes(p.MinutesPersonal),
                 ReportFormat.Minutes(p.MinutesDirectedPersonal),
+                ReportFormat.Minutes(p.MinutesBreak),
+                ReportFormat.Minutes(p.MinutesNonDirected),
                 p.ExcessiveDays.Count.ToString(CultureInfo.InvariantCulture),
                 ReportFormat.Minutes(p.MinutesWorkUse),
-                p.Change is { } change ? ReportFormat.SignedMinutes(change) : "-",
+                p.Change is { } change ? ReportFormat.SignedMinutes(change) : ReportFormat.NoPreviousData(report.Period),
             }));
 
         Heading(text, "What the figures mean");
@@ -50,7 +52,7 @@ public static class TextReportWriter
                 person.ByService.Select(s => (string[])
                 [
                     s.Service,
-                    .. dates.Select(d => ReportFormat.Minutes(rows.Where(r => r.Service == s.Service && r.Date == d).Sum(r => r.MinutesPersonal))),
+                    .. dates.Select(d => rows.Where(r => r.Service == s.Service && r.Date == d).Sum(r => r.MinutesPersonal) is var m && ReportFormat.WholeMinutes(m) > 0 ? ReportFormat.Minutes(m) : "."),
                     ReportFormat.Minutes(s.MinutesPersonal),
                     ReportFormat.Minutes(s.MinutesDirectedPersonal),
                     ReportFormat.Minutes(s.MinutesWorkUse),
@@ -80,7 +82,7 @@ public static class TextReportWriter
                 ["Personal minutes", ReportFormat.Minutes(report.MinutesPersonal)],
                 ["Of which in directed time (8.6.2)", ReportFormat.Minutes(report.MinutesDirectedPersonal)],
                 ["Work use (5)", ReportFormat.Minutes(report.MinutesWorkUse)],
-                ["Change vs " + previousLabel, report.PreviousMinutesPersonal is { } p ? ReportFormat.SignedMinutes(report.MinutesPersonal - p) : "-"],
+                ["Change vs " + previousLabel, report.PreviousMinutesPersonal is { } p ? ReportFormat.SignedMinutes(report.MinutesPersonal - p) : ReportFormat.NoPreviousData(report.Period)],
             ]);
 
         if (report.StaffByService.Count > 0)

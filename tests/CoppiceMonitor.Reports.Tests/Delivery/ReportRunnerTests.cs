@@ -33,9 +33,9 @@ public sealed class ReportRunnerTests(PostgresCluster cluster) : IClassFixture<P
         Assert.Equal("reports@coppice.test", priya.From.Mailboxes.Single().Address);
         var csv = CsvOf(priya);
         Assert.StartsWith(CsvReportWriter.Header, csv, StringComparison.Ordinal);
-        Assert.Contains("T001,Facebook,2026-09-07,25.0,10.0,15.0,0.0,0.0,0.0", csv);
-        Assert.Contains("T001,TikTok,2026-09-08,70.0,0.0,0.0,0.0,70.0,0.0", csv);   // 23:30 UTC is Tuesday in London
-        Assert.Contains("T002,X,2026-09-10,30.0,0.0,0.0,30.0,0.0,30.0", csv);
+        Assert.Contains("T001,Tom O'Brien,Facebook,2026-09-07,25,10,15,0,0,0", csv);
+        Assert.Contains("T001,Tom O'Brien,TikTok,2026-09-08,70,0,0,0,70,0", csv);   // 23:30 UTC is Tuesday in London
+        Assert.Contains("T002,Amy Lee,X,2026-09-10,30,0,0,30,0,30", csv);
         Assert.DoesNotContain("T003", csv);
         Assert.DoesNotContain("Raj Patel", priya.HtmlBody);
         Assert.DoesNotContain("mind-health-support", priya.HtmlBody);
@@ -217,7 +217,7 @@ public sealed class ReportRunnerTests(PostgresCluster cluster) : IClassFixture<P
         Assert.DoesNotContain("Amy Lee", text);      // only work use
         Assert.Contains("TikTok", text);
         Assert.Contains("Pupil", text);
-        Assert.Contains("DNS-over-HTTPS: 5.0 minutes", text.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal));
+        Assert.Contains("DNS-over-HTTPS: 5 minutes", text.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal));
         Assert.DoesNotContain("mind-health-support", message.HtmlBody);
     }
 

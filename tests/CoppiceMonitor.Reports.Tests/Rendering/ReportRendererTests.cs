@@ -8,7 +8,7 @@ namespace CoppiceMonitor.Reports.Tests.Rendering;
 public sealed class ReportRendererTests
 {
     [Fact]
-    public void Render_LineManager_CsvHasRequiredColumnsAndOneDecimalInvariant()
+    public void Render_LineManager_CsvHasRequiredColumnsNamesAndWholeMinutesInvariant()
     {
         // The product runs with InvariantGlobalization, so a culture switch cannot be tested; the writer uses
         // CultureInfo.InvariantCulture explicitly regardless.
@@ -18,13 +18,16 @@ public sealed class ReportRendererTests
             var lines = Encoding.UTF8.GetString(rendered.Csv).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
 
             Assert.Equal(
-                "staff_id,service,date,minutes_total,minutes_directed,minutes_break,minutes_non_directed,minutes_outside_hours,minutes_work_use",
+                "staff_id,staff_name,service,date,minutes_total,minutes_directed,minutes_break,minutes_non_directed,minutes_outside_hours,minutes_work_use",
                 lines[0]);
-            Assert.Contains("T001,Facebook,2026-09-07,25.3,10.0,15.3,0.0,0.0,0.0", lines);
-            Assert.Contains("T001,TikTok,2026-09-08,5.0,5.0,0.0,0.0,0.0,0.0", lines);
-            Assert.Contains("T002,X,2026-09-10,30.0,0.0,0.0,30.0,0.0,30.0", lines);
-            Assert.Contains("T002,LinkedIn,2026-09-11,5.0,0.0,5.0,0.0,0.0,0.0", lines);
-            Assert.All(lines.Skip(1), l => Assert.Equal(9, l.Split(',').Length));
+
+            // Issue 12: whole minutes, as the email shows them (was 25.3,10.0,15.3,...), and the name beside the id.
+            Assert.Contains("T001,Tom O'Brien & <Co>,Facebook,2026-09-07,25,10,15,0,0,0", lines);
+            Assert.Contains("T001,Tom O'Brien & <Co>,TikTok,2026-09-08,5,5,0,0,0,0", lines);
+            Assert.Contains("T002,Amy Lee,X,2026-09-10,30,0,0,30,0,30", lines);
+            Assert.Contains("T002,Amy Lee,LinkedIn,2026-09-11,5,0,5,0,0,0", lines);
+            Assert.All(lines.Skip(1), l => Assert.Equal(10, l.Split(',').Length));
+            Assert.All(lines.Skip(1), l => Assert.All(l.Split(',').Skip(4), field => Assert.True(int.TryParse(field, CultureInfo.InvariantCulture, out _), $"'{field}' in '{l}' is not whole minutes")));
         }
     }
 
@@ -162,13 +165,13 @@ public sealed class ReportRendererTests
 
         // Tom: personal 25.25+70+5.04+12.35 = 112.64 (issue 17: his 9 minutes on a health site are in no total);
         // directed 10+5.04 = 15.04; Tuesday 75.04 > 60.
-        Assert.Contains("used social media for 112.6 minutes, 15.0 of them in directed time", html);
+        Assert.Contains("used social media for 113 minutes, 15 of them in directed time", html);
         Assert.Contains("On 1 day (Tue 8 Sep) the total was over the school's limit of 60 minutes a day (section 9.1)", html);
         Assert.Contains("section 5", rendered.Text);
         Assert.Contains("section 8.6.2", rendered.Text);
         Assert.Contains("section 11", rendered.Text);
         Assert.Contains("section 12", rendered.Text);
-        Assert.Contains("72.6 minutes more than the previous week", html);
+        Assert.Contains("73 minutes more than the previous week", html);
     }
 
     [Fact]
@@ -199,17 +202,24 @@ public sealed class ReportRendererTests
         Assert.Contains("3.3%", rendered.Html);               // 22.5 of 678 minutes unattributed
         var csv = Encoding.UTF8.GetString(rendered.Csv);
         Assert.DoesNotContain("T002", csv);
-        Assert.Contains("T003,Facebook,2026-09-07,90.0,45.0,20.0,25.0,0.0,0.0", csv);
+        Assert.Contains("T003,Raj Patel,Facebook,2026-09-07,90,45,20,25,0,0", csv);
     }
 
     [Theory]
     [InlineData("=cmd()", "\"'=cmd()\"")]
     [InlineData("a,b", "\"a,b\"")]
     [InlineData("say \"hi\"", "\"say \"\"hi\"\"\"")]
+    [InlineData("+44 7700", "\"'+44 7700\"")]
+    [InlineData("-1+1", "\"'-1+1\"")]
+    [InlineData("@SUM(A1)", "\"'@SUM(A1)\"")]
+    [InlineData(" =1+1", "\"' =1+1\"")]
+    [InlineData("a\r\nb", "a  b")]
+    [InlineData("tab\t=1", "tab =1")]
+    [InlineData("\n=HYPERLINK(1)", "\"' =HYPERLINK(1)\"")]
     public void Write_AwkwardServiceNames_AreQuotedAndFormulaGuarded(string service, string expectedField)
     {
         var csv = Encoding.UTF8.GetString(CsvReportWriter.Write([new StaffDailyUsage("S1", service, "SocialMedia", new DateOnly(2026, 9, 7), 1, 0, 0, 0, 1, 0, 0)]));
 
-        Assert.Contains("S1," + expectedField + ",2026-09-07,1.0,", csv);
+        Assert.Contains("S1,," + expectedField + ",2026-09-07,1,", csv);
     }
 }
