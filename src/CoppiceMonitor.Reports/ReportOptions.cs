@@ -68,6 +68,13 @@ public sealed class ReportOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The headteacher's attention list names a person with directed-time personal minutes above this many (whole
+    /// minutes), or with any day over the limit. Default 0: any directed-time use that shows as a minute.
+    /// </summary>
+    [Range(0, 1440)]
+    public int AttentionDirectedMinutes { get; set; }
+
     /// <summary>Headteacher summary recipient; empty: the staff member with the Headteacher role.</summary>
     public string? HeadteacherEmail { get; set; }
 

@@ -131,7 +131,7 @@ public sealed class ReportRunner(
             var previous = await data.GetStaffUsageAsync(school, period.Previous, categories, null, cancellationToken).ConfigureAwait(false);
             var anonymous = await data.GetAnonymousUsageAsync(school, period, categories, cancellationToken).ConfigureAwait(false);
             var coverage = await data.GetCoverageAsync(school, period, cancellationToken).ConfigureAwait(false);
-            var report = ReportBuilder.BuildHeadteacherReport(school, recipient, period, staff, usage, previous, anonymous, coverage, now);
+            var report = ReportBuilder.BuildHeadteacherReport(school, recipient, period, staff, usage, previous, anonymous, coverage, now, settings.AttentionDirectedMinutes);
             rendered.Add(ReportRenderer.Render(report));
         }
 

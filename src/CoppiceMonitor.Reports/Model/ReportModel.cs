@@ -106,7 +106,11 @@ public sealed record FlaggedStaff(
     string? LineManagerName,
     double MinutesDirectedPersonal,
     int ExcessiveDays,
-    double MinutesPersonal);
+    double MinutesPersonal)
+{
+    /// <summary>What the attention list is sorted by: directed-time minutes plus minutes over the limit on excessive days.</summary>
+    public double Severity { get; init; }
+}
 
 /// <summary>
 /// The headteacher's monthly summary: school totals, anonymous totals, flagged staff, coverage. <see cref="Rows"/>

@@ -102,7 +102,7 @@ public static class HtmlReportWriter
             TableClose(html);
         }
 
-        Definitions(html, threshold);
+        Definitions(html, threshold, report.Period);
         RaisingConcern(html);
         Close(html, report.GeneratedUtc, "The attached usage.csv has the same figures per person, service and day.");
         return html.ToString();
@@ -113,7 +113,7 @@ public static class HtmlReportWriter
         ArgumentNullException.ThrowIfNull(report);
         var html = new StringBuilder();
         var threshold = report.School.ExcessiveMinutesPerDay;
-        Open(html, "Monthly social-media summary", report.School.Name, report.Period);
+        Open(html, ReportFormat.Title(report.Period, "social-media summary"), report.School.Name, report.Period);
         Paragraph(html, $"Dear {report.Recipient.DisplayName},");
         Paragraph(html, ReportReading.HeadteacherIntro(report));
 
@@ -166,7 +166,7 @@ public static class HtmlReportWriter
             }
 
             TableClose(html);
-            Paragraph(html, "Their line managers have had the weekly detail. The attached usage.csv has their figures per service and day.");
+            Paragraph(html, "Sorted with the most serious first. Their line managers have had the detail for their own teams. The attached usage.csv has their figures per service and day.");
         }
 
         Heading(html, "Pupils and guests (anonymous)");
@@ -199,8 +199,8 @@ public static class HtmlReportWriter
         TableClose(html);
         Paragraph(html, ReportReading.CoverageReading(report.Coverage));
 
-        Definitions(html, threshold);
-        RaisingConcern(html);
+        Definitions(html, threshold, report.Period);
+        BulletSection(html, ReportReading.HeadteacherClosingHeading, ReportReading.HeadteacherClosing());
         Close(html, report.GeneratedUtc, "The attached usage.csv lists the named staff's figures per service and day.");
         return html.ToString();
     }
@@ -278,11 +278,11 @@ public static class HtmlReportWriter
         html.Append("</tr>");
     }
 
-    private static void Definitions(StringBuilder html, int threshold)
+    private static void Definitions(StringBuilder html, int threshold, ReportPeriod period)
     {
         Heading(html, "How to read these figures");
         html.Append("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">");
-        foreach (var (term, meaning) in ReportReading.Definitions(threshold))
+        foreach (var (term, meaning) in ReportReading.Definitions(threshold, period))
         {
             html.Append("<tr><td valign=\"top\" style=\"").Append(Small).Append("font-weight:bold;padding:3px 12px 3px 0;width:130px;\">")
                 .Append(Encode(term)).Append("</td><td valign=\"top\" style=\"").Append(Small).Append("padding:3px 0;\">")
@@ -292,11 +292,14 @@ public static class HtmlReportWriter
         html.Append("</table>");
     }
 
-    private static void RaisingConcern(StringBuilder html)
+    private static void RaisingConcern(StringBuilder html) =>
+        BulletSection(html, ReportReading.RaisingConcernHeading, ReportReading.RaisingConcern());
+
+    private static void BulletSection(StringBuilder html, string heading, IReadOnlyList<string> lines)
     {
-        Heading(html, ReportReading.RaisingConcernHeading);
+        Heading(html, heading);
         html.Append("<ul style=\"").Append(Text).Append("margin:0 0 0 18px;padding:0;\">");
-        foreach (var line in ReportReading.RaisingConcern())
+        foreach (var line in lines)
         {
             html.Append("<li style=\"margin:0 0 6px 0;\">").Append(Encode(line)).Append("</li>");
         }

@@ -48,6 +48,10 @@ public static class ReportFormat
         _ => string.Empty,
     };
 
+    /// <summary>"Weekly social-media summary", or "Social-media summary" for a range (the dates follow it).</summary>
+    public static string Title(ReportPeriod period, string what) =>
+        PeriodAdjective(period) is { Length: > 0 } adjective ? adjective + " " + what : char.ToUpperInvariant(what[0]) + what[1..];
+
     public static string PeriodText(ReportPeriod period) =>
         period.Days == 1 ? LongDate(period.From) : $"{LongDate(period.From)} to {LongDate(period.To)}";
 }

@@ -18,7 +18,7 @@ public static class ReportReading
     {
         ArgumentNullException.ThrowIfNull(report);
         var count = report.People.Count;
-        return $"This is the weekly summary of social-media use on the school's staff network by the {count} " +
+        return $"This is the {SummaryName(report.Period)} of social-media use on the school's staff network by the {count} " +
                $"{(count == 1 ? "person" : "people")} you line-manage, as section {ScopeSection} of the social-media policy " +
                "provides. It shows totals only: no individual visits, pages or messages, and nothing at all from the special " +
                $"categories of section {SpecialCategorySection} (health, religion, politics, trade unions, sexual orientation).";
@@ -91,7 +91,7 @@ public static class ReportReading
               $"daily limit (section {ExcessiveUseSection}). Nothing needs doing.";
     }
 
-    public static IReadOnlyList<(string Term, string Meaning)> Definitions(int excessiveMinutesPerDay) =>
+    public static IReadOnlyList<(string Term, string Meaning)> Definitions(int excessiveMinutesPerDay, ReportPeriod period) =>
     [
         ("Minutes", "Time with active connections to the service from a device registered to the person, rounded to whole minutes. " +
                     "A page left open in the background with no traffic does not count."),
@@ -100,11 +100,32 @@ public static class ReportReading
                           "beside it; those two columns count all recorded minutes, work use included."),
         ("Days over the limit", $"Days on which personal use came to more than {excessiveMinutesPerDay} minutes (section {ExcessiveUseSection})."),
         ("Work use", $"Use of a service the person is authorised to use for school work, such as the school's own account (section {WorkUseSection})."),
-        ("Change", "Personal minutes compared with the previous week, month or period of the same length. Where nothing at all " +
+        ("Change", (period.Kind == ReportPeriodKind.Range
+                       ? "Personal minutes compared with the period of the same length just before this one."
+                       : $"Personal minutes compared with the previous {period.Noun}.") + " Where nothing at all " +
                    "was recorded then (monitoring had not started or was off), the report says there is no data rather than showing a rise."),
     ];
 
+    /// <summary>"weekly summary", "monthly summary", or "summary for 8 to 10 September" for any other range.</summary>
+    public static string SummaryName(ReportPeriod period) =>
+        ReportFormat.PeriodAdjective(period) is { Length: > 0 } adjective
+            ? adjective.ToLowerInvariant() + " summary"
+            : "summary for " + ReportFormat.PeriodText(period);
+
     public const string RaisingConcernHeading = "If something here worries you";
+
+    public const string HeadteacherClosingHeading = "What you can do";
+
+    /// <summary>The headteacher's own closing: they are not a line manager, and they are the one who can open an investigation.</summary>
+    public static IReadOnlyList<string> HeadteacherClosing() =>
+    [
+        "The people named above are named to their own line managers too; the first step under section 11 is an informal " +
+        "conversation with their line manager, not a letter from you.",
+        "Where a concern remains, section 12 lets you or HR open an investigation. Only an investigation releases visit-level " +
+        "detail, and every view of it is recorded in the audit log.",
+        "Anonymous pupil and guest figures are for planning the network and lessons, never for tracing a person.",
+        "Do not forward this email or its attachment; it contains personal data about staff.",
+    ];
 
     public static IReadOnlyList<string> RaisingConcern() =>
     [
@@ -117,7 +138,7 @@ public static class ReportReading
     public static string HeadteacherIntro(HeadteacherReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return $"This is the monthly summary of social-media use on the school's networks. It covers {report.StaffCount} registered staff " +
+        return $"This is the {SummaryName(report.Period)} of social-media use on the school's networks. It covers {report.StaffCount} registered staff " +
                $"({report.StaffWithUse} with any recorded use), pupils and guests. Staff are named only where a figure needs attention " +
                $"(directed time, section {DirectedTimeSection}, or days over the limit, section {ExcessiveUseSection}); pupil and guest " +
                "devices are never attributed to a person.";

@@ -16,7 +16,7 @@ public static class ReportRenderer
             report.Recipient.StaffId,
             report.Recipient.DisplayName,
             report.Recipient.Email,
-            Subject: $"Weekly social-media summary for your team, {ReportFormat.ShortDay(report.Period.From)} to {ReportFormat.ShortDay(report.Period.To)} {report.Period.To.Year}",
+            Subject: $"{ReportFormat.Title(report.Period, "social-media summary")} for your team, {SubjectDates(report.Period)}",
             Html: HtmlReportWriter.LineManager(report, previousLabel),
             Text: TextReportWriter.LineManager(report, previousLabel),
             Csv: CsvReportWriter.Write(report.Rows, report.People.ToDictionary(p => p.StaffId, p => p.DisplayName, StringComparer.Ordinal)),
@@ -34,12 +34,19 @@ public static class ReportRenderer
             report.Recipient.StaffId,
             report.Recipient.DisplayName,
             report.Recipient.Email,
-            Subject: $"Monthly social-media summary, {ReportFormat.PeriodText(report.Period)}",
+            Subject: $"{ReportFormat.Title(report.Period, "social-media summary")} for {report.School.Name}, {SubjectDates(report.Period)}",
             Html: HtmlReportWriter.Headteacher(report, previousLabel),
             Text: TextReportWriter.Headteacher(report, previousLabel),
             Csv: CsvReportWriter.Write(report.Rows, report.Flagged.ToDictionary(f => f.StaffId, f => f.DisplayName, StringComparer.Ordinal)),
             ChartPng: ReportChartRenderer.Render(report.Period, report.SchoolDaily, "All staff: personal minutes per day"));
     }
+
+    private static string SubjectDates(ReportPeriod period) => period.Kind switch
+    {
+        ReportPeriodKind.Day => ReportFormat.ShortDay(period.From) + " " + period.From.Year,
+        ReportPeriodKind.Month => period.From.ToString("MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture),
+        _ => $"{ReportFormat.ShortDay(period.From)} to {ReportFormat.ShortDay(period.To)} {period.To.Year}",
+    };
 
     private static string PreviousLabel(ReportPeriod period) => "previous " + period.Noun;
 

@@ -59,7 +59,7 @@ public static class TextReportWriter
                 ]));
         }
 
-        Footer(text, threshold, report.GeneratedUtc, "The attached usage.csv has the same figures per person, service and day.");
+        Footer(text, threshold, report.Period, report.GeneratedUtc, "The attached usage.csv has the same figures per person, service and day.");
         return text.ToString();
     }
 
@@ -68,7 +68,7 @@ public static class TextReportWriter
         ArgumentNullException.ThrowIfNull(report);
         var text = new StringBuilder();
         var threshold = report.School.ExcessiveMinutesPerDay;
-        Title(text, "Monthly social-media summary", report.School.Name, report.Period);
+        Title(text, ReportFormat.Title(report.Period, "social-media summary"), report.School.Name, report.Period);
         text.Append("Dear ").Append(report.Recipient.DisplayName).AppendLine(",").AppendLine();
         Wrap(text, ReportReading.HeadteacherIntro(report));
 
@@ -127,7 +127,8 @@ public static class TextReportWriter
         Heading(text, "What the monitoring could not see");
         Wrap(text, ReportReading.CoverageReading(report.Coverage));
 
-        Footer(text, threshold, report.GeneratedUtc, "The attached usage.csv lists the named staff's figures per service and day.");
+        Footer(text, threshold, report.Period, report.GeneratedUtc, "The attached usage.csv lists the named staff's figures per service and day.",
+            ReportReading.HeadteacherClosingHeading, ReportReading.HeadteacherClosing());
         return text.ToString();
     }
 
@@ -141,16 +142,19 @@ public static class TextReportWriter
     private static void Heading(StringBuilder text, string heading) =>
         text.AppendLine().AppendLine(heading).AppendLine(new string('-', heading.Length));
 
-    private static void Footer(StringBuilder text, int threshold, DateTime generatedUtc, string attachmentNote)
+    private static void Footer(StringBuilder text, int threshold, ReportPeriod period, DateTime generatedUtc, string attachmentNote) =>
+        Footer(text, threshold, period, generatedUtc, attachmentNote, ReportReading.RaisingConcernHeading, ReportReading.RaisingConcern());
+
+    private static void Footer(StringBuilder text, int threshold, ReportPeriod period, DateTime generatedUtc, string attachmentNote, string closingHeading, IReadOnlyList<string> closing)
     {
         Heading(text, "How to read these figures");
-        foreach (var (term, meaning) in ReportReading.Definitions(threshold))
+        foreach (var (term, meaning) in ReportReading.Definitions(threshold, period))
         {
             Wrap(text, $"{term}: {meaning}", "  ");
         }
 
-        Heading(text, ReportReading.RaisingConcernHeading);
-        foreach (var line in ReportReading.RaisingConcern())
+        Heading(text, closingHeading);
+        foreach (var line in closing)
         {
             Wrap(text, "- " + line, "  ");
         }

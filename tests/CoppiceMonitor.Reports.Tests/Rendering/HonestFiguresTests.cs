@@ -122,6 +122,63 @@ public sealed partial class HonestFiguresTests
         Assert.Contains("35 were in breaks and lunch and 62 at other", OneLine(priya.Text), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(2026, 9, 7, 2026, 9, 13, "Weekly social-media summary for your team, Mon 7 Sep to Sun 13 Sep 2026", "weekly summary")]
+    [InlineData(2026, 9, 1, 2026, 9, 30, "Monthly social-media summary for your team, September 2026", "monthly summary")]
+    [InlineData(2026, 9, 8, 2026, 9, 10, "Social-media summary for your team, Tue 8 Sep to Thu 10 Sep 2026", "summary for Tuesday 8 September 2026 to Thursday 10 September 2026")]
+    public void Render_LineManager_TitleAndWordingFollowThePeriod(int y1, int m1, int d1, int y2, int m2, int d2, string subject, string summaryName)
+    {
+        var period = new ReportPeriod(new DateOnly(y1, m1, d1), new DateOnly(y2, m2, d2));
+        var report = ReportBuilder.BuildLineManagerReports(SampleReports.School, period, SampleReports.Staff, SampleReports.Usage, SampleReports.PreviousUsage, SampleReports.GeneratedUtc)
+            .Single(r => r.Recipient.StaffId == "LM01");
+        var rendered = ReportRenderer.Render(report);
+
+        Assert.Equal(subject, rendered.Subject);
+        Assert.Contains("This is the " + summaryName, OneLine(rendered.Text), StringComparison.Ordinal);
+        Assert.Contains("previous " + period.Noun, WebUtility.HtmlDecode(rendered.Html), StringComparison.Ordinal);
+        var other = period.Kind == ReportPeriodKind.Week ? "month" : "week";
+        Assert.DoesNotContain($"previous {other}", rendered.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(period.Kind == ReportPeriodKind.Week ? "onthly" : "eekly", rendered.Text + rendered.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Headteacher_HasItsOwnTitleAndClosing()
+    {
+        var week = ReportBuilder.BuildHeadteacherReport(SampleReports.School, SampleReports.School.Headteacher!, SampleReports.Week, SampleReports.Staff, SampleReports.Usage, SampleReports.PreviousUsage, SampleReports.Anonymous, SampleReports.Coverage, SampleReports.GeneratedUtc);
+        var weekly = ReportRenderer.Render(week);
+        var monthly = ReportRenderer.Render(SampleReports.HeadteacherReport());
+        var lineManager = ReportRenderer.Render(SampleReports.LineManagerReports()[0]);
+
+        Assert.Equal("Weekly social-media summary for Coppice Primary School, Mon 7 Sep to Sun 13 Sep 2026", weekly.Subject);
+        Assert.Equal("Monthly social-media summary for Coppice Primary School, September 2026", monthly.Subject);
+        Assert.Contains(ReportReading.HeadteacherClosingHeading, monthly.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(ReportReading.RaisingConcernHeading, monthly.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("about your team", monthly.Text, StringComparison.Ordinal);
+        Assert.Contains(ReportReading.RaisingConcernHeading, lineManager.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(ReportReading.HeadteacherClosingHeading, lineManager.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Headteacher_AttentionList_SortedBySeverityAndOnlyAboveThreshold()
+    {
+        // Raj: 45 directed. Tom: 15 directed + 15 over the limit on Tuesday = 30. Amy: nothing of concern.
+        var report = SampleReports.HeadteacherReport();
+        Assert.Equal(["T003", "T001"], report.Flagged.Select(f => f.StaffId));
+
+        // A threshold of 20 directed minutes: Tom stays (he was over the daily limit), and the order holds.
+        var strict = ReportBuilder.BuildHeadteacherReport(SampleReports.School, SampleReports.School.Headteacher!, SampleReports.Week, SampleReports.Staff, SampleReports.Usage, SampleReports.PreviousUsage, SampleReports.Anonymous, SampleReports.Coverage, SampleReports.GeneratedUtc, attentionDirectedMinutes: 20);
+        Assert.Equal(["T003", "T001"], strict.Flagged.Select(f => f.StaffId));
+
+        // Only directed use, under the threshold, and no day over the limit: not named.
+        IReadOnlyList<StaffDailyUsage> small = [new("T002", "X", "SocialMedia", new DateOnly(2026, 9, 8), 12, 12, 0, 0, 0, 0, 0)];
+        Assert.Empty(ReportBuilder.BuildHeadteacherReport(SampleReports.School, SampleReports.School.Headteacher!, SampleReports.Week, SampleReports.Staff, small, [], [], SampleReports.Coverage, SampleReports.GeneratedUtc, attentionDirectedMinutes: 20).Flagged);
+        Assert.Single(ReportBuilder.BuildHeadteacherReport(SampleReports.School, SampleReports.School.Headteacher!, SampleReports.Week, SampleReports.Staff, small, [], [], SampleReports.Coverage, SampleReports.GeneratedUtc, attentionDirectedMinutes: 10).Flagged);
+
+        // A fraction of a minute in directed time shows as 0 and never names anyone.
+        IReadOnlyList<StaffDailyUsage> blip = [new("T002", "X", "SocialMedia", new DateOnly(2026, 9, 8), 0.3, 0.3, 0, 0, 0, 0, 0)];
+        Assert.Empty(ReportBuilder.BuildHeadteacherReport(SampleReports.School, SampleReports.School.Headteacher!, SampleReports.Week, SampleReports.Staff, blip, [], [], SampleReports.Coverage, SampleReports.GeneratedUtc).Flagged);
+    }
+
     private static string OneLine(string text) => Whitespace().Replace(text, " ");
 
     [GeneratedRegex(@"\s+")]

@@ -227,7 +227,23 @@ public sealed class HtmlScreenshotTests
         return new Screenshot(pngPath, await File.ReadAllBytesAsync(pngPath), dom, ReadLayout(probeDom));
     }
 
+    /// <summary>
+    /// Runs headless Chromium; on a machine shared by many builds it now and then stalls at start-up, so a run that has
+    /// not finished in two minutes is killed (with its helper processes) and tried once more.
+    /// </summary>
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunChromiumAsync(params string[] arguments)
+    {
+        try
+        {
+            return await RunChromiumOnceAsync(arguments);
+        }
+        catch (TimeoutException)
+        {
+            return await RunChromiumOnceAsync(arguments);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunChromiumOnceAsync(string[] arguments)
     {
         var chromium = FindChromium() ?? throw new InvalidOperationException(
             "chromium is not installed (deploy/dev/setup.sh installs it; on Debian: apt-get install -y chromium).");
@@ -253,8 +269,18 @@ public sealed class HtmlScreenshotTests
             using var process = Process.Start(start)!;
             var stderr = process.StandardError.ReadToEndAsync();
             var stdout = process.StandardOutput.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                throw new TimeoutException($"chromium {string.Join(' ', arguments)} did not finish in 120 s");
+            }
+
             return (process.ExitCode, await stdout, await stderr);
         }
         finally
