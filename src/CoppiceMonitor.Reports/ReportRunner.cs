@@ -169,7 +169,7 @@ public sealed class ReportRunner(
 
         if (request.OutputFolder is { } output)
         {
-            await ReportArchive.WriteAsync(Path.Combine(output, report.RecipientStem), report, message, cancellationToken).ConfigureAwait(false);
+            await ReportArchive.WriteAsync(Path.Combine(output, ReportArchive.OutputFolderName(report)), report, message, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.DryRun)
@@ -226,8 +226,9 @@ public sealed class ReportRunner(
         }
     }
 
+    // Folder delivery and dry runs may have no SMTP settings at all: the archived .eml still needs a sender.
     private MimeKit.MailboxAddress FromAddress() =>
-        options.Value.Delivery == ReportDeliveryMode.Smtp || !string.IsNullOrWhiteSpace(sender.From.Address)
+        !string.IsNullOrWhiteSpace(sender.From.Address)
             ? sender.From
             : new MimeKit.MailboxAddress("CoppiceMonitor", "reports@coppicemonitor.invalid");
 

@@ -176,6 +176,36 @@ public sealed class ReportRunnerTests(PostgresCluster cluster) : IClassFixture<P
     }
 
     [Fact]
+    public async Task DryRun_BothKindsIntoOneFolder_OneFolderPerReportNothingOverwritten()
+    {
+        // Helen is the headteacher and line-manages Priya and Dan: she gets a team report and the school summary.
+        await using var db = await ReportFixture.CreateAsync(cluster);
+        await using var sink = await SmtpSink.StartNewAsync();
+        var runner = db.CreateRunner(sink, new FakeTimeProvider(Monday));
+        var output = Directory.CreateTempSubdirectory("coppice-out-");
+        try
+        {
+            var request = new ReportRunRequest(DryRun: true, OutputFolder: output.FullName);
+            var results = (await runner.RunLineManagerReportsAsync(Week, request, CancellationToken.None))
+                .Concat(await runner.RunHeadteacherReportsAsync(Week, request, CancellationToken.None))
+                .ToList();
+
+            Assert.Equal(results.Count, output.GetDirectories().Length);
+            var helen = output.GetDirectories().Where(d => d.Name.Contains("HT01", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, helen.Count);
+            var summary = Assert.Single(helen, d => d.Name.StartsWith("headteacher_", StringComparison.Ordinal));
+            var team = Assert.Single(helen, d => d.Name.StartsWith("line-manager_", StringComparison.Ordinal));
+            Assert.Contains(ReportReading.HeadteacherClosingHeading, await File.ReadAllTextAsync(Path.Combine(summary.FullName, "report.txt")), StringComparison.Ordinal);
+            Assert.DoesNotContain(ReportReading.HeadteacherClosingHeading, await File.ReadAllTextAsync(Path.Combine(team.FullName, "report.txt")), StringComparison.Ordinal);
+            Assert.All(output.GetDirectories(), d => Assert.True(File.Exists(Path.Combine(d.FullName, "message.eml")), d.Name));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task RunLineManagerReportsAsync_DryRunWithOutputFolder_WritesFilesPerRecipientAndRecordsNothing()
     {
         await using var db = await ReportFixture.CreateAsync(cluster);
