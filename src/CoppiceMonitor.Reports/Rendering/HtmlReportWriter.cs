@@ -16,7 +16,8 @@ public static class HtmlReportWriter
     private const string Small = Font + "font-size:12px;line-height:17px;color:#555555;";
     private const string H2 = Font + "font-size:17px;line-height:22px;color:#1f4e3d;font-weight:bold;margin:24px 0 8px 0;";
     private const string Th = Font + "font-size:12px;line-height:16px;color:#ffffff;background-color:#1f4e3d;font-weight:bold;padding:6px 8px;border:1px solid #1f4e3d;";
-    private const string Td = Font + "font-size:13px;line-height:17px;color:#222222;padding:5px 8px;border:1px solid #d0d7d4;";
+    // Data cells are most of a report's bytes (Gmail clips past 102 KB): short font stack, no line-height, 3-digit colours.
+    private const string Td = "font-family:Arial,sans-serif;font-size:13px;color:#222;padding:4px 6px;border:1px solid #d0d7d4;";
     private const string Flag = "background-color:#fde9e7;color:#8a1c10;font-weight:bold;";
 
     public static string LineManager(LineManagerReport report, string previousLabel)
@@ -61,45 +62,26 @@ public static class HtmlReportWriter
         Heading(html, "Minutes per day");
         Chart(html, $"Bar chart: each person's personal social-media minutes per day, beside the daily limit of {threshold} minutes per person.");
 
-        foreach (var person in report.People.Where(p => p.ByService.Count > 0))
+        // Gmail clips an HTML part over 102 KB. The per-person tables are the bulk: people with a concern come first,
+        // and a table that would take the email past the budget is left to the attached CSV, saying so.
+        var omitted = 0;
+        foreach (var person in report.People.Where(p => p.ByService.Count > 0).OrderBy(p => p.HasConcern ? 0 : 1))
         {
-            Heading(html, person.DisplayName + ": by service and day");
-            var dates = report.Period.Dates.ToList();
-            var header = new List<string> { "Service" };
-            header.AddRange(dates.Select(d => d.ToString("ddd d", System.Globalization.CultureInfo.InvariantCulture)));
-            header.Add("Total");
-            header.Add("Directed");
-            header.Add("Work use");
-            TableOpen(html, [.. header]);
-            var rows = report.Rows.Where(r => r.StaffId == person.StaffId).ToList();
-            foreach (var service in person.ByService)
+            var table = new StringBuilder();
+            PersonTable(table, report, person);
+            if (Encoding.UTF8.GetByteCount(html.ToString()) + Encoding.UTF8.GetByteCount(table.ToString()) > PersonTablesBudgetBytes)
             {
-                html.Append("<tr>");
-                Cell(html, service.Service, bold: true);
-                foreach (var date in dates)
-                {
-                    var minutes = rows.Where(r => r.Service == service.Service && r.Date == date).Sum(r => r.MinutesPersonal);
-                    NumberCell(html, ReportFormat.WholeMinutes(minutes) > 0 ? ReportFormat.Minutes(minutes) : "\u00b7");
-                }
-
-                NumberCell(html, ReportFormat.Minutes(service.MinutesPersonal));
-                NumberCell(html, ReportFormat.Minutes(service.MinutesDirectedPersonal), service.MinutesDirectedPersonal > 0);
-                NumberCell(html, ReportFormat.Minutes(service.MinutesWorkUse));
-                html.Append("</tr>");
+                omitted++;
+                continue;
             }
 
-            html.Append("<tr>");
-            Cell(html, "Day total", bold: true);
-            foreach (var day in person.ByDay)
-            {
-                NumberCell(html, ReportFormat.Minutes(day.MinutesPersonal), day.IsExcessive);
-            }
+            html.Append(table);
+        }
 
-            NumberCell(html, ReportFormat.Minutes(person.MinutesPersonal));
-            NumberCell(html, ReportFormat.Minutes(person.MinutesDirectedPersonal), person.MinutesDirectedPersonal > 0);
-            NumberCell(html, ReportFormat.Minutes(person.MinutesWorkUse));
-            html.Append("</tr>");
-            TableClose(html);
+        if (omitted > 0)
+        {
+            Paragraph(html, $"To keep this email small enough to open in full, the tables of {omitted} more {(omitted == 1 ? "person" : "people")} " +
+                            "are not shown here; their figures per service and day are in the attached usage.csv.");
         }
 
         Definitions(html, threshold, report.Period);
@@ -233,6 +215,47 @@ public static class HtmlReportWriter
             .Append("</p></td></tr></table></td></tr></table></body></html>");
     }
 
+    /// <summary>Room for the body before the closing sections (about 10 KB), under Gmail's 102 KB clipping point.</summary>
+    private const int PersonTablesBudgetBytes = 86 * 1024;
+
+    /// <summary>One person's minutes by service: a column per day for a week, per week (from its first day) for longer.</summary>
+    private static void PersonTable(StringBuilder html, LineManagerReport report, PersonSummary person)
+    {
+        var columns = ReportFormat.Columns(report.Period);
+        Heading(html, person.DisplayName + (columns.Count == report.Period.Days ? ": by service and day" : ": by service and week"));
+        TableOpen(html, ["Service", .. columns.Select(c => c.Label), "Total", "Directed", "Work use"]);
+        var rows = report.Rows.Where(r => r.StaffId == person.StaffId).ToList();
+        foreach (var service in person.ByService)
+        {
+            html.Append("<tr>");
+            Cell(html, service.Service, bold: true);
+            foreach (var column in columns)
+            {
+                var minutes = rows.Where(r => r.Service == service.Service && r.Date >= column.From && r.Date <= column.To).Sum(r => r.MinutesPersonal);
+                NumberCell(html, ReportFormat.WholeMinutes(minutes) > 0 ? ReportFormat.Minutes(minutes) : "\u00b7");
+            }
+
+            NumberCell(html, ReportFormat.Minutes(service.MinutesPersonal));
+            NumberCell(html, ReportFormat.Minutes(service.MinutesDirectedPersonal), service.MinutesDirectedPersonal > 0);
+            NumberCell(html, ReportFormat.Minutes(service.MinutesWorkUse));
+            html.Append("</tr>");
+        }
+
+        html.Append("<tr>");
+        Cell(html, columns.Count == report.Period.Days ? "Day total" : "Week total", bold: true);
+        foreach (var column in columns)
+        {
+            var days = person.ByDay.Where(d => d.Date >= column.From && d.Date <= column.To).ToList();
+            NumberCell(html, ReportFormat.Minutes(days.Sum(d => d.MinutesPersonal)), days.Any(d => d.IsExcessive));
+        }
+
+        NumberCell(html, ReportFormat.Minutes(person.MinutesPersonal));
+        NumberCell(html, ReportFormat.Minutes(person.MinutesDirectedPersonal), person.MinutesDirectedPersonal > 0);
+        NumberCell(html, ReportFormat.Minutes(person.MinutesWorkUse));
+        html.Append("</tr>");
+        TableClose(html);
+    }
+
     private static void Heading(StringBuilder html, string text) =>
         html.Append("<h2 style=\"").Append(H2).Append("\">").Append(Encode(text)).Append("</h2>");
 
@@ -267,7 +290,7 @@ public static class HtmlReportWriter
             .Append(Encode(text)).Append("</td>");
 
     private static void NumberCell(StringBuilder html, string text, bool flagged = false) =>
-        html.Append("<td align=\"right\" style=\"").Append(Td).Append("text-align:right;white-space:nowrap;")
+        html.Append("<td align=\"right\" style=\"").Append(Td).Append("white-space:nowrap;")
             .Append(flagged ? Flag : string.Empty).Append("\">").Append(Encode(text)).Append("</td>");
 
     private static void Row(StringBuilder html, string label, string value, bool flagged = false)

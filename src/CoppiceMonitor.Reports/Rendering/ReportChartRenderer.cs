@@ -22,6 +22,35 @@ public static class ReportChartRenderer
         Color.FromHex("#CC79A7"), Color.FromHex("#56B4E9"), Color.FromHex("#D55E00"), Color.FromHex("#999999"),
     ];
 
+    // A service keeps its colour in every report (this week's Facebook is last week's Facebook, and the headteacher's
+    // too): the services most seen have a colour of their own, any other takes one by a stable hash of its name.
+    private static readonly Dictionary<string, string> KnownServiceColours = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Facebook"] = "#0072B2", ["Instagram"] = "#CC79A7", ["TikTok"] = "#009E73", ["YouTube"] = "#D55E00",
+        ["X"] = "#56B4E9", ["X/Twitter"] = "#56B4E9", ["Snapchat"] = "#E69F00", ["WhatsApp"] = "#117733",
+        ["LinkedIn"] = "#332288", ["Messenger"] = "#88CCEE", ["Reddit"] = "#AA4499", ["Pinterest"] = "#882255",
+    };
+
+    private static readonly string[] OtherServiceColours = ["#44AA99", "#999933", "#DDCC77", "#6699CC", "#AA7744", "#661100"];
+
+    /// <summary>The colour a service is drawn in, the same in every report and period.</summary>
+    public static string ServiceColour(string service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        if (KnownServiceColours.TryGetValue(service, out var known))
+        {
+            return known;
+        }
+
+        var hash = 2166136261u;   // FNV-1a: stable across processes, unlike string.GetHashCode
+        foreach (var c in service.ToUpperInvariant())
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return OtherServiceColours[hash % (uint)OtherServiceColours.Length];
+    }
+
     // ScottPlot's default family resolves to a serif face on a bare Linux host; prefer a sans face that is there.
     private static readonly Lazy<string> SansFont = new(() =>
         new[] { "Liberation Sans", "DejaVu Sans", "Arial", "Helvetica" }
@@ -115,7 +144,7 @@ public static class ReportChartRenderer
                         Position = d,
                         ValueBase = baseline[d],
                         Value = baseline[d] + value,
-                        FillColor = series[s].Label == "Other" ? Palette[^1] : Palette[s % (Palette.Length - 1)],
+                        FillColor = series[s].Label == "Other" ? Palette[^1] : Color.FromHex(ServiceColour(series[s].Label)),
                         LineWidth = 0,
                     });
                     baseline[d] += value;

@@ -52,6 +52,29 @@ public static class ReportFormat
     public static string Title(ReportPeriod period, string what) =>
         PeriodAdjective(period) is { Length: > 0 } adjective ? adjective + " " + what : char.ToUpperInvariant(what[0]) + what[1..];
 
+    /// <summary>
+    /// Table columns for a period: one per day up to 8 days ("Mon 7"), otherwise one per week, Monday to Sunday and
+    /// clipped to the period, labelled by its first day ("7 Sep"), so a month does not need 31 columns.
+    /// </summary>
+    public static IReadOnlyList<(string Label, DateOnly From, DateOnly To)> Columns(ReportPeriod period)
+    {
+        if (period.Days <= 8)
+        {
+            return [.. period.Dates.Select(d => (d.ToString("ddd d", Invariant), d, d))];
+        }
+
+        var columns = new List<(string, DateOnly, DateOnly)>();
+        for (var from = period.From; from <= period.To;)
+        {
+            var sunday = from.AddDays((7 - (int)from.DayOfWeek) % 7);
+            var to = sunday < period.To ? sunday : period.To;
+            columns.Add((from.ToString("d MMM", Invariant), from, to));
+            from = to.AddDays(1);
+        }
+
+        return columns;
+    }
+
     public static string PeriodText(ReportPeriod period) =>
         period.Days == 1 ? LongDate(period.From) : $"{LongDate(period.From)} to {LongDate(period.To)}";
 }

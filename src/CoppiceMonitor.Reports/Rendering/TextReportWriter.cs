@@ -43,16 +43,16 @@ public static class TextReportWriter
 
         foreach (var person in report.People.Where(p => p.ByService.Count > 0))
         {
-            Heading(text, person.DisplayName + ": minutes by service and day");
-            var dates = report.Period.Dates.ToList();
+            var columns = ReportFormat.Columns(report.Period);
+            Heading(text, person.DisplayName + (columns.Count == report.Period.Days ? ": minutes by service and day" : ": minutes by service and week"));
             var rows = report.Rows.Where(r => r.StaffId == person.StaffId).ToList();
             Table(
                 text,
-                ["Service", .. dates.Select(d => d.ToString("ddd", CultureInfo.InvariantCulture)), "Total", "Directed", "Work"],
+                ["Service", .. columns.Select(c => c.Label), "Total", "Directed", "Work"],
                 person.ByService.Select(s => (string[])
                 [
                     s.Service,
-                    .. dates.Select(d => rows.Where(r => r.Service == s.Service && r.Date == d).Sum(r => r.MinutesPersonal) is var m && ReportFormat.WholeMinutes(m) > 0 ? ReportFormat.Minutes(m) : "."),
+                    .. columns.Select(c => rows.Where(r => r.Service == s.Service && r.Date >= c.From && r.Date <= c.To).Sum(r => r.MinutesPersonal) is var m && ReportFormat.WholeMinutes(m) > 0 ? ReportFormat.Minutes(m) : "."),
                     ReportFormat.Minutes(s.MinutesPersonal),
                     ReportFormat.Minutes(s.MinutesDirectedPersonal),
                     ReportFormat.Minutes(s.MinutesWorkUse),
