@@ -1,3 +1,6 @@
+using CoppiceMonitor.Storage.Reporting;
+using CoppiceMonitor.Visits;
+
 namespace CoppiceMonitor.Reports.Model;
 
 /// <summary>
@@ -13,7 +16,7 @@ public static class ReportBuilder
     public static IReadOnlyList<LineManagerReport> BuildLineManagerReports(
         ReportSchool school,
         ReportPeriod period,
-        IReadOnlyList<StaffMember> staff,
+        IReadOnlyList<StaffRecord> staff,
         IReadOnlyList<StaffDailyUsage> usage,
         IReadOnlyList<StaffDailyUsage> previousUsage,
         DateTime generatedUtc)
@@ -63,7 +66,7 @@ public static class ReportBuilder
         ReportSchool school,
         Recipient recipient,
         ReportPeriod period,
-        IReadOnlyList<StaffMember> staff,
+        IReadOnlyList<StaffRecord> staff,
         IReadOnlyList<StaffDailyUsage> usage,
         IReadOnlyList<StaffDailyUsage> previousUsage,
         IReadOnlyList<AnonymousServiceTotal> anonymous,
@@ -143,7 +146,7 @@ public static class ReportBuilder
     /// started, or was off): then there is nothing to compare, and the report must not show the whole figure as a rise.
     /// </summary>
     public static PersonSummary Summarise(
-        StaffMember member,
+        StaffRecord member,
         ReportPeriod period,
         int excessiveMinutesPerDay,
         IReadOnlyList<StaffDailyUsage> rows,

@@ -1,3 +1,5 @@
+using CoppiceMonitor.Storage.Reporting;
+using CoppiceMonitor.Visits;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -91,11 +93,11 @@ public sealed partial class HonestFiguresTests
     public void Chart_LineManager_ComparesEachPersonWithTheLimit_NeverTheTeamTotal()
     {
         // Three people, 40 minutes each on Monday: each is under the 60-minute limit; the team's 120 is no one's figure.
-        var staff = new List<StaffMember> { new("M1", "Manager", "m@coppice.test", null) };
+        var staff = new List<StaffRecord> { new("M1", "Manager", "m@coppice.test", null, StaffRoles.None) };
         var usage = new List<StaffDailyUsage>();
         foreach (var id in new[] { "A", "B", "C" })
         {
-            staff.Add(new(id, "Person " + id, id + "@coppice.test", "M1"));
+            staff.Add(new(id, "Person " + id, id + "@coppice.test", "M1", StaffRoles.None));
             usage.Add(new(id, "Facebook", "SocialMedia", SampleReports.Week.From, 40, 0, 40, 0, 0, 0, 0));
         }
 

@@ -1,3 +1,5 @@
+using CoppiceMonitor.Storage.Reporting;
+using CoppiceMonitor.Visits;
 using System.Text;
 using Xunit.Abstractions;
 using CoppiceMonitor.Reports.Model;
@@ -19,12 +21,12 @@ public sealed class ReportSizeTests(ITestOutputHelper output)
     public void Render_LargeTeamBusyPeriod_EveryHtmlPartUnder100KB(int y1, int m1, int d1, int y2, int m2, int d2)
     {
         var period = new ReportPeriod(new DateOnly(y1, m1, d1), new DateOnly(y2, m2, d2));
-        var staff = new List<StaffMember> { new("HT", "Head Teacher", "head@coppice.test", null), new("LM", "Line Manager With A Long Name", "lm@coppice.test", "HT") };
+        var staff = new List<StaffRecord> { new("HT", "Head Teacher", "head@coppice.test", null, StaffRoles.None), new("LM", "Line Manager With A Long Name", "lm@coppice.test", "HT", StaffRoles.None) };
         var usage = new List<StaffDailyUsage>();
         for (var p = 0; p < 25; p++)
         {
             var id = $"S{p:00}";
-            staff.Add(new(id, $"Person Number {p} O'Reilly-Smythe", id + "@coppice.test", "LM"));
+            staff.Add(new(id, $"Person Number {p} O'Reilly-Smythe", id + "@coppice.test", "LM", StaffRoles.None));
             foreach (var date in period.Dates)
             {
                 foreach (var service in Services)
