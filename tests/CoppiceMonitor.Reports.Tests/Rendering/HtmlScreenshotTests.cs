@@ -37,6 +37,26 @@ public sealed class HtmlScreenshotTests
         AssertPicture(shot, rendered, tables);
     }
 
+    /// <summary>A month (week columns, monthly wording, its own chart) opens and paints like the weekly report.</summary>
+    [Fact]
+    public async Task Screenshot_MonthlyLineManagerReport_OpensInChromiumAndShowsWeekColumns()
+    {
+        var september = new ReportPeriod(new DateOnly(2026, 9, 1), new DateOnly(2026, 9, 30));
+        var report = Model.ReportBuilder.BuildLineManagerReports(SampleReports.School, september, SampleReports.Staff, SampleReports.Usage, [], SampleReports.GeneratedUtc)
+            .Single(r => r.Recipient.StaffId == "LM01");
+        var rendered = ReportRenderer.Render(report);
+
+        var shot = await ScreenshotAsync(rendered, "line-manager-month");
+
+        var tables = CountOccurrences(shot.Dom, "<table role=\"table\"");
+        Assert.True(tables >= 1 + report.People.Count, $"{tables} data tables in Chromium's DOM");
+        var text = WebUtility.HtmlDecode(shot.Dom);
+        Assert.Contains(": by service and week", text, StringComparison.Ordinal);
+        Assert.Contains(">7 Sep</th>", text, StringComparison.Ordinal);
+        Assert.Contains("no data for the previous month", text, StringComparison.Ordinal);
+        AssertPicture(shot, rendered, tables);
+    }
+
     [Fact]
     public async Task Screenshot_HeadteacherReport_OpensInChromiumAndShowsTables()
     {
