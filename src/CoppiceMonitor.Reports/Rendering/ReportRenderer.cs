@@ -9,34 +9,45 @@ public static class ReportRenderer
     {
         ArgumentNullException.ThrowIfNull(report);
         var previousLabel = PreviousLabel(report.Period);
-        return Rendered(ReportKind.LineManager, report.School, report.Period, report.Recipient,
-            $"Weekly social-media summary for your team, {ReportFormat.ShortDay(report.Period.From)} to {ReportFormat.ShortDay(report.Period.To)} {report.Period.To.Year}",
-            HtmlReportWriter.LineManager(report, previousLabel),
-            TextReportWriter.LineManager(report, previousLabel),
-            CsvReportWriter.Write(report.Rows),
-            ReportChartRenderer.Render(report.Period, report.Rows, report.School.ExcessiveMinutesPerDay, "Your team: personal minutes per day"));
+        return new RenderedReport(
+            ReportKind.LineManager,
+            report.School.SchoolId,
+            report.Period,
+            report.Recipient.StaffId,
+            report.Recipient.DisplayName,
+            report.Recipient.Email,
+            Subject: $"{ReportFormat.Title(report.Period, "social-media summary")} for your team, {SubjectDates(report.Period)}",
+            Html: HtmlReportWriter.LineManager(report, previousLabel),
+            Text: TextReportWriter.LineManager(report, previousLabel),
+            Csv: CsvReportWriter.Write(report.Rows, report.People.ToDictionary(p => p.StaffId, p => p.DisplayName, StringComparer.Ordinal)),
+            ChartPng: ReportChartRenderer.RenderPeople(report.Period, report.People, report.School.ExcessiveMinutesPerDay, "Personal minutes per person and day, against the daily limit"));
     }
 
     public static RenderedReport Render(HeadteacherReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         var previousLabel = PreviousLabel(report.Period);
-        return Rendered(ReportKind.Headteacher, report.School, report.Period, report.Recipient,
-            $"Monthly social-media summary, {ReportFormat.PeriodText(report.Period)}",
-            HtmlReportWriter.Headteacher(report, previousLabel),
-            TextReportWriter.Headteacher(report, previousLabel),
-            CsvReportWriter.Write(report.Rows),
-            ReportChartRenderer.Render(report.Period, report.SchoolDaily, thresholdMinutes: null, "All staff: personal minutes per day"));
+        return new RenderedReport(
+            ReportKind.Headteacher,
+            report.School.SchoolId,
+            report.Period,
+            report.Recipient.StaffId,
+            report.Recipient.DisplayName,
+            report.Recipient.Email,
+            Subject: $"{ReportFormat.Title(report.Period, "social-media summary")} for {report.School.Name}, {SubjectDates(report.Period)}",
+            Html: HtmlReportWriter.Headteacher(report, previousLabel),
+            Text: TextReportWriter.Headteacher(report, previousLabel),
+            Csv: CsvReportWriter.Write(report.Rows, report.Flagged.ToDictionary(f => f.StaffId, f => f.DisplayName, StringComparer.Ordinal)),
+            ChartPng: ReportChartRenderer.Render(report.Period, report.SchoolDaily, "All staff: personal minutes per day"));
     }
 
-    private static RenderedReport Rendered(ReportKind kind, ReportSchool school, ReportPeriod period, Recipient recipient,
-        string subject, string html, string text, byte[] csv, byte[] chartPng) =>
-        new(kind, school.SchoolId, period, recipient.StaffId, recipient.DisplayName, recipient.Email, subject, html, text, csv, chartPng);
-
-    private static string PreviousLabel(ReportPeriod period) => period.Days switch
+    private static string SubjectDates(ReportPeriod period) => period.Kind switch
     {
-        7 => "previous week",
-        >= 28 and <= 31 => "previous month",
-        _ => "previous period",
+        ReportPeriodKind.Day => ReportFormat.ShortDay(period.From) + " " + period.From.Year,
+        ReportPeriodKind.Month => period.From.ToString("MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture),
+        _ => $"{ReportFormat.ShortDay(period.From)} to {ReportFormat.ShortDay(period.To)} {period.To.Year}",
     };
+
+    private static string PreviousLabel(ReportPeriod period) => "previous " + period.Noun;
+
 }
