@@ -30,6 +30,11 @@ public class VisitsBenchmarks
 
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--cpu")
+        {
+            return VisitsCpuMeasure.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 9);
+        }
+
         BenchmarkRunner.Run<VisitsBenchmarks>(args: args);
         return 0;
     }

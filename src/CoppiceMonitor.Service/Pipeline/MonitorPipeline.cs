@@ -83,7 +83,7 @@ public sealed class MonitorPipeline : IAsyncDisposable
             await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
             var output = new StorageOutput(ingest);
             var channel = new ObservationChannel(options.ChannelCapacity);
-            var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], factory.CreateRouter(), output, time,
+            var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], services.CreateSchoolRouter(), output, time,
                 TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);
             return new MonitorPipeline(channel, stage, ingest, output, dataSource, ingestDataSource, logger);
         }
@@ -149,6 +149,7 @@ public static class PipelineServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddCoppiceVisits(configuration);
+        services.AddSchoolNetworks(configuration);
         services.AddCoppiceDatabase();
         return services;
     }

@@ -3,6 +3,7 @@ using CoppiceMonitor.Service.Cli;
 using CoppiceMonitor.Service.Database;
 using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Service.Pipeline;
+using CoppiceMonitor.Visits;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
