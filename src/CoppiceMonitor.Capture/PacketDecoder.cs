@@ -1236,7 +1236,7 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
 
         if (entry.Name is not null)
         {
-            entry.MarkActive(timestampUtc);
+            entry.MarkActive(timestampUtc, fromClient, length);
         }
     }
 
@@ -1289,7 +1289,10 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
             return;
         }
 
-        var detail = new FlowDetail(entry.FirstSeenUtc, entry.LastSeenUtc, entry.BytesFromClient, entry.BytesToClient, entry.ActiveMinutes is null ? [] : entry.ActiveMinutes);
+        var detail = new FlowDetail(entry.FirstSeenUtc, entry.LastSeenUtc, entry.BytesFromClient, entry.BytesToClient, entry.ActiveMinutes is null ? [] : entry.ActiveMinutes)
+        {
+            MinuteBytes = entry.MinuteBytes is null ? [] : entry.MinuteBytes,
+        };
         var transport = entry.Key.Protocol == ProtocolTcp ? TransportProtocol.Tcp : TransportProtocol.Udp;
         Write(new Observation(entry.LastSeenUtc, ObservationKind.FlowSummary, entry.ClientAddress, entry.ClientMac, entry.ServerAddress, entry.ServerPort, transport, entry.Key.Vlan, entry.Name, detail));
     }

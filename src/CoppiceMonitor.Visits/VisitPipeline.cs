@@ -30,7 +30,8 @@ public sealed class VisitPipeline
     private DateTime _maxSeen = DateTime.MinValue;
     private DateTime _watermark = DateTime.MinValue;
     private DateTime _nextFinalise = DateTime.MinValue;
-    private long[] _minuteBuffer = new long[64];
+    private readonly UseMinutes _useMinutes;
+    private readonly EmbedDetector _embeds;
 
     public VisitPipeline(SchoolCalendar calendar, ServiceCatalog catalog, DeviceRegistry registry, IVisitSink sink,
         VisitsOptions? options = null, ILogger<VisitPipeline>? logger = null)
@@ -41,6 +42,8 @@ public sealed class VisitPipeline
         _options = options ?? new VisitsOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _attributor = new DeviceAttributor(registry ?? throw new ArgumentNullException(nameof(registry)), calendar.PupilSubnets, calendar.GuestSubnets);
+        _useMinutes = new UseMinutes(_options.UseMinServerBytesPerMinute, _options.UseMinClientBytesPerMinute);
+        _embeds = new EmbedDetector(_options);
         _namer = new ConnectionNamer(catalog, _options.DnsNameWindow, Counters);
         _anonymous = new AnonymousTotals(calendar, _options.IdleGap + _options.FlowSummaryGrace + _options.MaxOpenConnection);
         _sessions = new Sessioniser(_options, Counters, _logger, new VisitEmitter(calendar, sink, _anonymous, Counters, _logger));
@@ -160,6 +163,11 @@ public sealed class VisitPipeline
         var classification = _catalog.Classify(host);
         var who = _attributor.Attribute(o.Client, o.ClientMac, at);
         _pending.Add(ConnectionKey.Of(o), new PendingConnection(at, o.Name, classification, who));
+        if (classification.OpensVisit)
+        {
+            _embeds.RecordPageLoad(who.DeviceKey, classification.Service, at);
+        }
+
         foreach (var (service, opens) in new TargetList(classification))
         {
             _sessions.AddConnectionOpened(who, service, at, opens && classification.OpensVisit, opens ? classification : null);
@@ -169,7 +177,7 @@ public sealed class VisitPipeline
     private void OnFlowSummary(in Observation o, FlowDetail flow)
     {
         var firstSeen = DateTime.SpecifyKind(flow.FirstSeenUtc, DateTimeKind.Utc);
-        if (!TryIdentifyFlow(o, firstSeen, out var classification, out var who))
+        if (!TryIdentifyFlow(o, firstSeen, out var classification, out var who, out var helloUtc))
         {
             Counters.UnnamedConnections++;
             return;
@@ -181,10 +189,29 @@ public sealed class VisitPipeline
             return;
         }
 
-        var minutes = DistinctSortedMinutes(flow.ActiveMinutes);
-        foreach (var (service, opens) in new TargetList(classification))
+        var minutes = _useMinutes.Of(flow, out var keepAlive);
+        Counters.KeepAliveMinutesIgnored += keepAlive;
+        var opens = classification.OpensVisit;
+        if (opens && _embeds.IsEmbed(who.DeviceKey, classification.Service, flow, minutes.Length))
         {
-            _sessions.AddActiveMinutes(who, service, minutes, opens && classification.OpensVisit, opens ? classification : null);
+            // Another site's page loaded it: it may extend the person's own visit but never opens one.
+            opens = false;
+            Counters.EmbeddedConnections++;
+            if (helloUtc is { } hello)
+            {
+                _sessions.DemoteOpener(who, classification.Service, hello);
+            }
+        }
+
+        if (minutes.IsEmpty)
+        {
+            // Only keep-alives or pushes: not use, and no evidence that the person was there.
+            return;
+        }
+
+        foreach (var (service, own) in new TargetList(classification))
+        {
+            _sessions.AddActiveMinutes(who, service, minutes, own && opens, own ? classification : null);
         }
     }
 
@@ -192,12 +219,15 @@ public sealed class VisitPipeline
     /// What a FlowSummary is and whose: as its connection was classified and attributed when it opened, else from
     /// its own name (or the DNS name of its server) and the device holding the address at its first packet.
     /// </summary>
-    private bool TryIdentifyFlow(in Observation o, DateTime firstSeen, out HostClassification classification, out DeviceAttribution who)
+    private bool TryIdentifyFlow(in Observation o, DateTime firstSeen, out HostClassification classification, out DeviceAttribution who,
+        out DateTime? helloUtc)
     {
+        helloUtc = null;
         if (_pending.Take(ConnectionKey.Of(o), o.Name, firstSeen) is { } pending)
         {
             classification = pending.Classification;
             who = pending.Who;
+            helloUtc = pending.HelloUtc;
             foreach (var (service, _) in new TargetList(classification))
             {
                 _sessions.SettleConnection(who, service, pending.HelloUtc);
@@ -219,33 +249,6 @@ public sealed class VisitPipeline
         return true;
     }
 
-    /// <summary>A flow's active minutes, distinct and ascending, in a buffer reused for the next flow.</summary>
-    private ReadOnlySpan<long> DistinctSortedMinutes(IReadOnlyList<long> active)
-    {
-        if (_minuteBuffer.Length < active.Count)
-        {
-            _minuteBuffer = new long[Math.Max(active.Count, _minuteBuffer.Length * 2)];
-        }
-
-        var span = _minuteBuffer.AsSpan(0, active.Count);
-        for (var i = 0; i < span.Length; i++)
-        {
-            span[i] = active[i];
-        }
-
-        span.Sort();
-        var kept = span.Length == 0 ? 0 : 1;
-        for (var i = 1; i < span.Length; i++)
-        {
-            if (span[i] != span[kept - 1])
-            {
-                span[kept++] = span[i];
-            }
-        }
-
-        return span[..kept];
-    }
-
     private void Finalise(bool all)
     {
         _sessions.Finalise(_watermark, all);
@@ -255,6 +258,7 @@ public sealed class VisitPipeline
         }
 
         _namer.Prune(_watermark);
+        _embeds.Prune(_watermark);
         _attributor.Prune(_watermark - TimeSpan.FromDays(1));
         Counters.AnonymousRowsEmitted += _anonymous.EmitSettledDays(_sink, _watermark, all);
     }

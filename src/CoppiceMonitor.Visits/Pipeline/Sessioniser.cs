@@ -56,6 +56,29 @@ internal sealed class Sessioniser(VisitsOptions options, VisitPipelineCounters c
         state.Changed = true;
     }
 
+    /// <summary>
+    /// The connection opened at <paramref name="helloUtc"/> turned out to be an embed in another site's page: its
+    /// opening evidence becomes extend-only, so it can join the person's own visit but not open one.
+    /// </summary>
+    public void DemoteOpener(DeviceAttribution who, string service, DateTime helloUtc)
+    {
+        if (!_sessions.TryGetValue((who.DeviceKey, service), out var state))
+        {
+            return;
+        }
+
+        var events = state.Events;
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Opens && events[i].Minute < 0 && events[i].Start == helloUtc)
+            {
+                events[i] = events[i] with { Opens = false };
+                state.Changed = true;
+                return;
+            }
+        }
+    }
+
     /// <summary>A connection's active minutes (distinct, ascending); the first counts as one piece of evidence.</summary>
     public void AddActiveMinutes(DeviceAttribution who, string service, ReadOnlySpan<long> minutes, bool opensVisit, HostClassification? opener)
     {

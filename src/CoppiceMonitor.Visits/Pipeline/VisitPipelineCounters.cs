@@ -21,6 +21,12 @@ public sealed class VisitPipelineCounters
     /// <summary>Embed, CDN and API evidence with no open visit of its service (e.g. share buttons on other sites).</summary>
     public long ExtendOnlyEventsDiscarded { get; internal set; }
 
+    /// <summary>Minutes with payload that carried only keep-alives or pushes (below the use thresholds).</summary>
+    public long KeepAliveMinutesIgnored { get; internal set; }
+
+    /// <summary>First-party connections judged embeds in another site's page (extend-only, never open a visit).</summary>
+    public long EmbeddedConnections { get; internal set; }
+
     public long VisitsWithoutActivityDropped { get; internal set; }
 
     public long VisitsEmitted { get; internal set; }
