@@ -46,7 +46,7 @@ public sealed class VisitPipeline
         _embeds = new EmbedDetector(_options);
         _namer = new ConnectionNamer(catalog, _options.DnsNameWindow, Counters);
         _anonymous = new AnonymousTotals(calendar, _options.IdleGap + _options.FlowSummaryGrace + _options.MaxOpenConnection);
-        _sessions = new Sessioniser(_options, Counters, _logger, new VisitEmitter(calendar, sink, _anonymous, Counters, _logger));
+        _sessions = new Sessioniser(_options, Counters, _logger, new VisitEmitter(calendar, sink, _anonymous, Counters, _logger, _options.MinConnectionsForOneMinuteVisit));
         Log.PipelineStarted(_logger, calendar.SchoolId, catalog.Rows.Count, catalog.PublicSuffixes.Source, registry.Devices.Count);
     }
 

@@ -58,6 +58,14 @@ public sealed class VisitsOptions
     [Range(0, 60)]
     public int EmbedMaxUseMinutes { get; set; } = 2;
 
+    /// <summary>
+    /// A visit of a single use minute needs at least this many connections. An app's background refresh (at night,
+    /// on a charger) or a browser's prefetch is one request and response on one connection; a person opening a
+    /// page or an app also loads its assets over further connections. 0 or 1: off.
+    /// </summary>
+    [Range(0, 10)]
+    public int MinConnectionsForOneMinuteVisit { get; set; } = 2;
+
     internal TimeSpan IdleGap => TimeSpan.FromMinutes(IdleGapMinutes);
 
     internal TimeSpan ReorderWindow => TimeSpan.FromSeconds(ReorderWindowSeconds);

@@ -173,4 +173,36 @@ public class FairMinutesTests
 
         Assert.Equal(7 * 60, Assert.Single(sink.Visits).ActiveSeconds);
     }
+    [Fact]
+    public void PhoneOnAChargerAfterSchool_BackgroundRefreshEvery30Minutes_NoVisit_ButAOneMinuteGlanceCounts()
+    {
+        var evening = Tuesday.AddHours(17).AddMinutes(40);
+        var observations = new List<Observation>();
+        for (var i = 0; i < 10; i++)
+        {
+            // One API request and its response on one connection: the app refreshing its feed with the screen off.
+            var at = evening.AddMinutes(30 * i);
+            observations.AddRange(Flow("157.240.2.174", "i.instagram.com", at, Run(at, 1, new MinuteBytes(650, 24_000))));
+        }
+
+        // At 21:10 she picks the phone up and looks for one minute: the app and its images over two connections.
+        var glance = Tuesday.AddHours(21).AddMinutes(10).AddSeconds(20);
+        observations.AddRange(Flow("157.240.2.180", "www.instagram.com", glance, Run(glance, 1, Use)));
+        observations.AddRange(Flow("157.240.2.181", "scontent-lhr8-1.cdninstagram.com", glance.AddSeconds(1), Run(glance, 1, new MinuteBytes(300, 250_000))));
+
+        var sink = PipelineRunner.Run(observations);
+
+        var visit = Assert.Single(sink.Visits);
+        Assert.Equal((glance.AddSeconds(-20), 60), (visit.StartUtc, visit.ActiveSeconds));
+    }
+
+    [Fact]
+    public void BrowserPrefetchOfAResultPage_OneRequestOnOneConnection_NoVisit()
+    {
+        var at = Tuesday.AddHours(10).AddMinutes(5);
+
+        var sink = PipelineRunner.Run(Flow("104.244.42.1", "x.com", at, Run(at, 1, new MinuteBytes(700, 60_000))));
+
+        Assert.Empty(sink.Visits);
+    }
 }

@@ -14,6 +14,12 @@ internal sealed class VisitBuilder
 
     public int Evidence { get; private set; }
 
+    /// <summary>Connections in this visit: ClientHellos seen, or flows summarised without one, whichever is more.</summary>
+    public int Connections => Math.Max(_hellos, _flowStarts);
+
+    private int _hellos;
+    private int _flowStarts;
+
     /// <summary>
     /// Indexes of the events in this visit. Each index is added once: the sessioniser hands every event either to
     /// the open candidate or to the orphan list, and orphans are handed to at most one candidate.
@@ -40,6 +46,8 @@ internal sealed class VisitBuilder
         Start = DateTime.MaxValue;
         LastEnd = DateTime.MinValue;
         Evidence = 0;
+        _hellos = 0;
+        _flowStarts = 0;
         _minutes.Clear();
         _minutesSorted = true;
         Indexes.Clear();
@@ -62,6 +70,11 @@ internal sealed class VisitBuilder
         {
             _minutes.Add(e.Minute);
             _minutesSorted = false;
+            _flowStarts += e.Evidence;
+        }
+        else
+        {
+            _hellos += e.Evidence;
         }
 
         Evidence += e.Evidence;

@@ -7,14 +7,22 @@ namespace CoppiceMonitor.Visits;
 /// the school calendar; any other device's minutes go into the day's <see cref="AnonymousTotals"/>. A visit with no
 /// active minute is not a visit.
 /// </summary>
-internal sealed class VisitEmitter(SchoolCalendar calendar, IVisitSink sink, AnonymousTotals anonymous, VisitPipelineCounters counters, ILogger logger)
-    : IClosedVisitHandler
+internal sealed class VisitEmitter(SchoolCalendar calendar, IVisitSink sink, AnonymousTotals anonymous, VisitPipelineCounters counters, ILogger logger,
+    int minConnectionsForOneMinute = 0) : IClosedVisitHandler
 {
     public void OnVisitClosed(DeviceAttribution who, string service, VisitBuilder visit)
     {
         if (visit.Minutes.Count == 0)
         {
             counters.VisitsWithoutActivityDropped++;
+            return;
+        }
+
+        if (visit.Minutes.Count == 1 && visit.Connections < minConnectionsForOneMinute)
+        {
+            // One request/response on one connection: an app's background refresh or a prefetch, not a person
+            // opening a page or an app (which loads its assets over further connections).
+            counters.BackgroundVisitsDropped++;
             return;
         }
 

@@ -27,6 +27,9 @@ public sealed class VisitPipelineCounters
     /// <summary>First-party connections judged embeds in another site's page (extend-only, never open a visit).</summary>
     public long EmbeddedConnections { get; internal set; }
 
+    /// <summary>One-minute, one-connection visits: background refresh or prefetch, not a person's use.</summary>
+    public long BackgroundVisitsDropped { get; internal set; }
+
     public long VisitsWithoutActivityDropped { get; internal set; }
 
     public long VisitsEmitted { get; internal set; }
