@@ -304,7 +304,9 @@ internal sealed partial class TrafficRenderer
             connections.Add(Connect(state, site.FirstParty, site, run.StartUtc, run.Minutes));
             foreach (var supporting in site.Supporting)
             {
-                if (_random.Next(3) == 0 && supporting != site.Supporting[0])
+                // A page always loads its own service's further hosts (outlook.office.com with www.office.com); other
+                // asset hosts only sometimes. So even a one-minute look is more than one connection of the service.
+                if (supporting.Service != site.Service && _random.Next(3) == 0 && supporting != site.Supporting[0])
                 {
                     continue;
                 }
