@@ -115,7 +115,11 @@ public sealed class FairMinutesEndToEndTests : IClassFixture<PostgresCluster>, I
                 continue;
             }
 
-            var key = (staff, device, visit.GetProperty("service").GetString()!);
+            // Special categories (policy 10.3) are stored as the category alone.
+            var service = visit.GetProperty("isSpecialCategory").GetBoolean()
+                ? visit.GetProperty("category").GetString()!
+                : visit.GetProperty("service").GetString()!;
+            var key = (staff, device, service);
             if (!minutes.TryGetValue(key, out var set))
             {
                 minutes[key] = set = [];
