@@ -189,6 +189,11 @@ public sealed class VisitPipeline
             return;
         }
 
+        if (helloUtc is { } opened && classification.OpensVisit)
+        {
+            _embeds.RecordPageEnd(who.DeviceKey, classification.Service, opened, DateTime.SpecifyKind(flow.LastSeenUtc, DateTimeKind.Utc));
+        }
+
         var minutes = _useMinutes.Of(flow, out var keepAlive);
         Counters.KeepAliveMinutesIgnored += keepAlive;
         var opens = classification.OpensVisit;

@@ -29,20 +29,18 @@ public class FairMinutesTests
 
     /// <summary>A connection whose minutes carry the given bytes, from its ClientHello to its FlowSummary.</summary>
     private static IEnumerable<Observation> Flow(string server, string sni, DateTime start, List<(DateTime Minute, MinuteBytes Bytes)> minutes,
-        bool hello = true)
+        double? closesAfterSeconds = null)
     {
-        if (hello)
-        {
-            yield return Hello(start, AliceIp, server, sni, AliceMac);
-        }
-
-        var last = minutes.Count > 0 ? minutes.Max(m => m.Minute).AddMinutes(1) : start.AddSeconds(5);
+        yield return Hello(start, AliceIp, server, sni, AliceMac);
+        var last = closesAfterSeconds is { } after ? start.AddSeconds(after)
+            : minutes.Count > 0 ? minutes.Max(m => m.Minute).AddMinutes(1) : start.AddSeconds(5);
         var detail = new FlowDetail(start, last, minutes.Sum(m => (long)m.Bytes.FromClient), minutes.Sum(m => (long)m.Bytes.ToClient),
             [.. minutes.Select(m => Minute(m.Minute))])
         {
             MinuteBytes = [.. minutes.Select(m => m.Bytes)],
         };
-        yield return new Observation(last.AddSeconds(90), ObservationKind.FlowSummary, IPAddress.Parse(AliceIp), AliceMac, IPAddress.Parse(server),
+        // Capture summarises a flow closed by FIN at its last packet, an idle one after its idle timeout.
+        yield return new Observation(closesAfterSeconds is null ? last.AddSeconds(90) : last, ObservationKind.FlowSummary, IPAddress.Parse(AliceIp), AliceMac, IPAddress.Parse(server),
             443, TransportProtocol.Tcp, 10, sni, detail);
     }
 
@@ -134,6 +132,23 @@ public class FairMinutesTests
         var sink = PipelineRunner.Run(observations);
 
         Assert.Equal(9 * 60, Assert.Single(sink.Visits, v => v.Service == "Facebook").ActiveSeconds);
+    }
+
+    [Fact]
+    public void TwoSitesOpenedOneAfterTheOtherWithinSeconds_BothVisits_TheFirstHadClosed()
+    {
+        var at = Tuesday.AddHours(12).AddMinutes(20);
+        var observations = new List<Observation>();
+        // Each a short connection that closes before the next site opens (as curl, or quick link-hopping, does).
+        observations.AddRange(Flow("157.240.2.174", "www.instagram.com", at, Run(at, 1, Use), closesAfterSeconds: 1));
+        observations.AddRange(Flow("157.240.2.175", "www.instagram.com", at.AddSeconds(1.2), Run(at, 1, Use), closesAfterSeconds: 1));
+        observations.AddRange(Flow("23.40.1.1", "www.tiktok.com", at.AddSeconds(2.5), Run(at, 1, Use), closesAfterSeconds: 1));
+        observations.AddRange(Flow("23.40.1.2", "www.tiktok.com", at.AddSeconds(3.8), Run(at, 1, Use), closesAfterSeconds: 1));
+
+        var sink = PipelineRunner.Run(observations);
+
+        Assert.Equal(["Instagram", "TikTok"], sink.Visits.Select(v => v.Service).Order());
+        Assert.All(sink.Visits, v => Assert.Equal(60, v.ActiveSeconds));
     }
 
     [Fact]

@@ -5,8 +5,9 @@ namespace CoppiceMonitor.Visits;
 /// <summary>
 /// Tells a first-party name loaded inside another site's page (a like button from www.facebook.com on a news page)
 /// from the person's own visit. Such a connection starts within EmbedWindowSeconds after another site's page load on
-/// the same device, is small (EmbedMaxBytes) and short-lived (at most EmbedMaxUseMinutes of use). It is then
-/// extend-only evidence: it joins a visit the person opens themselves, and is discarded when none is open.
+/// the same device while that page's connection is still open, is small (EmbedMaxBytes) and short-lived (at most
+/// EmbedMaxUseMinutes of use). It is then extend-only evidence: it joins a visit the person opens themselves, and is
+/// discarded when none is open. A site opened after the previous one's connection closed is not an embed.
 /// </summary>
 internal sealed class EmbedDetector(VisitsOptions options)
 {
@@ -14,7 +15,7 @@ internal sealed class EmbedDetector(VisitsOptions options)
     private static readonly TimeSpan Keep = TimeSpan.FromMinutes(30);
 
     private readonly TimeSpan _window = TimeSpan.FromSeconds(options.EmbedWindowSeconds);
-    private readonly Dictionary<string, Queue<(DateTime AtUtc, string Service)>> _pageLoads = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<PageLoad>> _pageLoads = new(StringComparer.Ordinal);
 
     /// <summary>A first-party connection opened: a page load of its service on this device.</summary>
     public void RecordPageLoad(string deviceKey, string service, DateTime atUtc)
@@ -26,7 +27,7 @@ internal sealed class EmbedDetector(VisitsOptions options)
 
         if (!_pageLoads.TryGetValue(deviceKey, out var loads))
         {
-            _pageLoads[deviceKey] = loads = new Queue<(DateTime, string)>(4);
+            _pageLoads[deviceKey] = loads = new Queue<PageLoad>(4);
         }
 
         if (loads.Count == PerDevice)
@@ -34,7 +35,25 @@ internal sealed class EmbedDetector(VisitsOptions options)
             loads.Dequeue();
         }
 
-        loads.Enqueue((atUtc, service));
+        loads.Enqueue(new PageLoad(atUtc, service));
+    }
+
+    /// <summary>The page connection opened at <paramref name="helloUtc"/> was summarised: it was open until <paramref name="lastSeenUtc"/>.</summary>
+    public void RecordPageEnd(string deviceKey, string service, DateTime helloUtc, DateTime lastSeenUtc)
+    {
+        if (!_pageLoads.TryGetValue(deviceKey, out var loads))
+        {
+            return;
+        }
+
+        foreach (var load in loads)
+        {
+            if (load.AtUtc == helloUtc && string.Equals(load.Service, service, StringComparison.Ordinal))
+            {
+                load.EndUtc = lastSeenUtc;
+                return;
+            }
+        }
     }
 
     /// <summary>Whether this first-party flow of <paramref name="service"/> is an embed in another site's page.</summary>
@@ -73,14 +92,25 @@ internal sealed class EmbedDetector(VisitsOptions options)
             return false;
         }
 
-        foreach (var (at, other) in loads)
+        foreach (var load in loads)
         {
-            if (at < firstSeenUtc && firstSeenUtc - at <= _window && !string.Equals(other, service, StringComparison.Ordinal))
+            if (load.AtUtc < firstSeenUtc && firstSeenUtc - load.AtUtc <= _window && load.EndUtc >= firstSeenUtc
+                && !string.Equals(load.Service, service, StringComparison.Ordinal))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>A first-party connection of a service; EndUtc stays MaxValue until its FlowSummary arrives (still open).</summary>
+    private sealed class PageLoad(DateTime atUtc, string service)
+    {
+        public DateTime AtUtc { get; } = atUtc;
+
+        public string Service { get; } = service;
+
+        public DateTime EndUtc { get; set; } = DateTime.MaxValue;
     }
 }

@@ -33,6 +33,17 @@ public class EmbedDetectorTests
     }
 
     [Fact]
+    public void ThePagesConnectionHadClosedBeforeItStarted_NotAnEmbed_ButASiteOpenedAfterIt()
+    {
+        var embeds = new EmbedDetector(new VisitsOptions());
+        embeds.RecordPageLoad("alice", "Instagram", Page);
+        embeds.RecordPageEnd("alice", "Instagram", Page, Page.AddSeconds(1));
+
+        Assert.False(embeds.IsEmbed("alice", "TikTok", Flow(Page.AddSeconds(2), 30_000), useMinutes: 1));
+        Assert.True(embeds.IsEmbed("alice", "TikTok", Flow(Page.AddSeconds(1), 30_000), useMinutes: 1));
+    }
+
+    [Fact]
     public void WindowZero_Off()
     {
         var embeds = new EmbedDetector(new VisitsOptions { EmbedWindowSeconds = 0 });
