@@ -70,6 +70,12 @@ def main():
                        for start, end in truth_ranges.get(r["device_id"], [])))
             print(f"  {service:<28}{0:>13}{len(rows):>8}{'':>11}{sum(int(r['active_seconds']) for r in rows) / 60:>12.0f}"
                   f"   {overlapping}/{len(rows)} overlap a truth visit on the same device")
+    background = truth.get("background", [])
+    if background:
+        # Policy 11: traffic that is not use must add no minutes (the rows above already include only use).
+        print("  -- not use: the truth's fair minutes are 0 each (counting every minute with payload would add the first figure)")
+        for b in background:
+            print(f"  {b['scenario']:<20}{b['service']:<14}{b['payloadMinutes']:>6} payload minutes, fair {b['fairMinutes']}")
     print()
     extra_count = sum(len(v) for v in extra.values())
     print(f"  {matched} stored visits are the truth's {len(staff_truth)} staff visits by service; "

@@ -79,4 +79,15 @@ public sealed record FlowDetail(
     long BytesFromClient,
     long BytesToClient,
     /// <summary>UTC minutes (since the Unix epoch) in which the connection carried payload.</summary>
-    IReadOnlyList<long> ActiveMinutes) : ObservationDetail;
+    IReadOnlyList<long> ActiveMinutes) : ObservationDetail
+{
+    /// <summary>
+    /// Payload bytes each way in each of <see cref="ActiveMinutes"/> (same order and count), so Visits can tell use
+    /// (request/response bursts) from keep-alives (a small packet or two a minute). Null when not reported (e.g.
+    /// observations from an older capture): every active minute then counts.
+    /// </summary>
+    public IReadOnlyList<MinuteBytes>? MinuteBytes { get; init; }
+}
+
+/// <summary>Payload bytes a connection carried in one minute, by direction.</summary>
+public readonly record struct MinuteBytes(int FromClient, int ToClient);

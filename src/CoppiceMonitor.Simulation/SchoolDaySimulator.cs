@@ -13,7 +13,7 @@ namespace CoppiceMonitor.Simulation;
 /// </summary>
 public static class SchoolDaySimulator
 {
-    public const int GeneratorVersion = 1;
+    public const int GeneratorVersion = 2;
     public const string SchoolId = "coppice-primary";
     public const string TimeZoneId = "Europe/London";
     public const string StaffCsvName = "staff.csv";
@@ -57,6 +57,8 @@ public static class SchoolDaySimulator
             (planned.Device.Kind is SimDeviceKind.Staff or SimDeviceKind.Shared ? visits : anonymous).Add(truth);
         }
 
+        var background = planner.Background.Select(renderer.Background).ToList();
+
         long packets;
         DateTime first;
         DateTime last;
@@ -85,7 +87,7 @@ public static class SchoolDaySimulator
 
         var truthPath = Path.Combine(folder, TruthName);
         new SimulationTruth(GeneratorVersion, options.Seed, options.Date, SchoolId, TimeZoneId, packets, first, last,
-            highlights, devices, visits, totals).Save(truthPath);
+            highlights, devices, visits, totals, background).Save(truthPath);
 
         var staffPath = Path.Combine(folder, StaffCsvName);
         var devicesPath = Path.Combine(folder, DevicesCsvName);

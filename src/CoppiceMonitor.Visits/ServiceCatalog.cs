@@ -362,6 +362,55 @@ public sealed class ServiceCatalog
         }
     }
 
+    /// <summary>Every problem of a school's catalogue additions and category overrides, each naming its key.</summary>
+    public static IReadOnlyList<string> CheckOptions(CatalogueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        for (var i = 0; i < options.Services.Count; i++)
+        {
+            var entry = options.Services[i];
+            var key = $"{CatalogueOptions.SectionName}:Services:{i}";
+            if (ParseRole(entry.Role ?? "") is null)
+            {
+                errors.Add($"{key}:Role: unknown role '{entry.Role}' (first-party, cdn, embed, api or messaging).");
+            }
+
+            if (ParseMatch(entry.Match ?? "") is null)
+            {
+                errors.Add($"{key}:Match: unknown match '{entry.Match}' (suffix, exact, label-prefix or tld).");
+            }
+
+            if (string.IsNullOrWhiteSpace(entry.Service) || string.IsNullOrWhiteSpace(entry.Suffix))
+            {
+                errors.Add($"{key}: Service and Suffix are required.");
+            }
+
+            if (entry.Category is { } category && (category.Trim().Length == 0 || ServiceCategories.IsSpecial(category)))
+            {
+                errors.Add($"{key}:Category: '{category}' is not allowed; special categories go under {CatalogueOptions.SectionName}:SpecialCategories.");
+            }
+        }
+
+        foreach (var (suffix, category) in options.SpecialCategories)
+        {
+            if (!ServiceCategories.Special.Any(s => string.Equals(s, category, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add($"{CatalogueOptions.SectionName}:SpecialCategories:{suffix}: '{category}' is not one of {string.Join(", ", ServiceCategories.Special)}.");
+            }
+        }
+
+        foreach (var (service, category) in options.ServiceCategories)
+        {
+            if (string.IsNullOrWhiteSpace(category) || ServiceCategories.IsSpecial(category))
+            {
+                errors.Add($"{CatalogueOptions.SectionName}:ServiceCategories:{service}: '{category}' is not allowed as a service's category.");
+            }
+        }
+
+        return errors;
+    }
+
     private static HostRole? ParseRole(string text) => text.Trim().ToLowerInvariant() switch
     {
         "first-party" or "firstparty" => HostRole.FirstParty,

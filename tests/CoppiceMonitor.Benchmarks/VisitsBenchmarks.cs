@@ -28,8 +28,18 @@ public class VisitsBenchmarks
 
     public int ObservationCount => _day.Length;
 
+    /// <summary>Flows carry payload bytes per minute as Capture now reports them (so the use-minute rule runs).</summary>
+    public static bool WithMinuteBytes { get; set; }
+
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--cpu")
+        {
+            WithMinuteBytes = args.Contains("--bytes");
+            args = [.. args.Where(a => a != "--bytes")];
+            return VisitsCpuMeasure.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 9);
+        }
+
         BenchmarkRunner.Run<VisitsBenchmarks>(args: args);
         return 0;
     }
@@ -71,7 +81,7 @@ public class VisitsBenchmarks
                     observations.Add(new Observation(at, ObservationKind.TlsClientHello, client, mac, server, 443, TransportProtocol.Tcp, 10, host,
                         new ClientHelloDetail("h2", false, 0x0304)));
                     observations.Add(new Observation(last.AddSeconds(60), ObservationKind.FlowSummary, client, mac, server, 443, TransportProtocol.Tcp, 10, host,
-                        new FlowDetail(at, last, 2000, 200_000, minutes)));
+                        new FlowDetail(at, last, 2000, 200_000, minutes) { MinuteBytes = WithMinuteBytes ? [.. minutes.Select(_ => new MinuteBytes(400, 16_000))] : null }));
                 }
             }
         }

@@ -111,14 +111,27 @@ internal sealed class FlowEntry
 
     public ushort ServerPort => ClientIsA ? Key.PortB : Key.PortA;
 
+    /// <summary>Payload bytes each way per active minute, parallel to <see cref="ActiveMinutes"/>.</summary>
+    public List<MinuteBytes>? MinuteBytes;
+
     /// <summary>Notes payload in the minute of <paramref name="timestampUtc"/> (only for named flows).</summary>
-    public void MarkActive(DateTime timestampUtc)
+    public void MarkActive(DateTime timestampUtc, bool fromClient = false, int length = 0)
     {
         var minute = (timestampUtc.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMinute;
         ActiveMinutes ??= new List<long>(4);
+        MinuteBytes ??= new List<MinuteBytes>(4);
         if (ActiveMinutes.Count == 0 || ActiveMinutes[^1] != minute)
         {
             ActiveMinutes.Add(minute);
+            MinuteBytes.Add(default);
+        }
+
+        if (length > 0)
+        {
+            var bytes = MinuteBytes[^1];
+            MinuteBytes[^1] = fromClient
+                ? bytes with { FromClient = (int)Math.Min(int.MaxValue, (long)bytes.FromClient + length) }
+                : bytes with { ToClient = (int)Math.Min(int.MaxValue, (long)bytes.ToClient + length) };
         }
     }
 
@@ -135,6 +148,7 @@ internal sealed class FlowEntry
         ClientAddress = null;
         ServerAddress = null;
         ActiveMinutes = null;
+        MinuteBytes = null;
         SawClientSyn = false;
         ClientInitialSequence = 0;
         SawServerSyn = false;

@@ -64,7 +64,7 @@ internal sealed class FlowTracker
 
         if (entry.Name is not null)
         {
-            entry.MarkActive(timestampUtc);
+            entry.MarkActive(timestampUtc, fromClient, length);
         }
     }
 
@@ -105,7 +105,10 @@ internal sealed class FlowTracker
             return;
         }
 
-        var detail = new FlowDetail(entry.FirstSeenUtc, entry.LastSeenUtc, entry.BytesFromClient, entry.BytesToClient, entry.ActiveMinutes is null ? [] : entry.ActiveMinutes);
+        var detail = new FlowDetail(entry.FirstSeenUtc, entry.LastSeenUtc, entry.BytesFromClient, entry.BytesToClient, entry.ActiveMinutes is null ? [] : entry.ActiveMinutes)
+        {
+            MinuteBytes = entry.MinuteBytes is null ? [] : entry.MinuteBytes,
+        };
         var transport = entry.Key.Protocol == ProtocolTcp ? TransportProtocol.Tcp : TransportProtocol.Udp;
         _emitter.Write(new Observation(entry.LastSeenUtc, ObservationKind.FlowSummary, entry.ClientAddress, entry.ClientMac, entry.ServerAddress, entry.ServerPort, transport, entry.Key.Vlan, entry.Name, detail));
     }

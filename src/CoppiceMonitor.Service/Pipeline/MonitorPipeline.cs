@@ -61,7 +61,7 @@ public sealed class MonitorPipeline : IAsyncDisposable
         var ingest = services.GetRequiredService<IngestService>();
         await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
         var channel = new ObservationChannel(options.ChannelCapacity);
-        var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], factory.CreateRouter(),
+        var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], services.CreateSchoolRouter(),
             new StorageOutput(ingest), time, TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);
         return new MonitorPipeline(channel, stage, ingest, logger);
     }
@@ -110,6 +110,7 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddCoppicePipeline(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         services.AddCoppiceVisits(configuration);
+        services.AddSchoolNetworks(configuration);
         services.AddCoppiceDatabase(configuration);
         return services;
     }

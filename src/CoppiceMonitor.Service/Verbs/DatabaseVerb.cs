@@ -2,6 +2,7 @@ using System.CommandLine;
 using CoppiceMonitor.Service.Cli;
 using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Service.Pipeline;
+using CoppiceMonitor.Visits;
 using Microsoft.Extensions.DependencyInjection;
 using CoppiceMonitor.Storage;
 

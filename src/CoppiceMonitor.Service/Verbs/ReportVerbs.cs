@@ -3,6 +3,7 @@ using System.Globalization;
 using CoppiceMonitor.Reports;
 using CoppiceMonitor.Service.Cli;
 using CoppiceMonitor.Service.Pipeline;
+using CoppiceMonitor.Visits;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

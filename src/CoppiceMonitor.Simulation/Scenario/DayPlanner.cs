@@ -31,6 +31,8 @@ internal sealed class DayPlanner
 
     public List<PlannedVisit> Visits { get; } = [];
 
+    public List<PlannedBackground> Background { get; } = [];
+
     public DateTime LocalToUtc(int hour, int minute) =>
         TimeZoneInfo.ConvertTimeToUtc(_date.ToDateTime(new TimeOnly(hour, minute)), _zone);
 
@@ -71,8 +73,9 @@ internal sealed class DayPlanner
     private void PlanStaffDevice(SimDevice device, SchoolPopulation.Highlights roles)
     {
         var laptop = device.DeviceId.EndsWith("-LT", StringComparison.Ordinal) || device.DeviceId.EndsWith("-PC", StringComparison.Ordinal);
+        // The excessive user's phone stays on a charger in the staff room until the building closes.
         var (arrival, departure) = device.StaffId == roles.ExcessiveUserId
-            ? Arrive(device, LocalToUtc(7, 40), LocalToUtc(8, 0), LocalToUtc(17, 10), LocalToUtc(17, 20))
+            ? Arrive(device, LocalToUtc(7, 40), LocalToUtc(8, 0), LocalToUtc(18, 15), LocalToUtc(18, 25))
             : Arrive(device, LocalToUtc(7, 30), LocalToUtc(8, 35), LocalToUtc(15, 45), LocalToUtc(17, 50));
         var window = (Start: arrival.AddMinutes(3), End: departure.AddMinutes(-3));
 
@@ -84,6 +87,13 @@ internal sealed class DayPlanner
                 // Policy section 5: this device runs the school's own Facebook and Instagram in lesson time.
                 TryAdd(device, SimulatedSites.Facebook, Between(LocalToUtc(9, 5), LocalToUtc(9, 30)), 8, window, authorised: true);
                 TryAdd(device, SimulatedSites.Instagram, Between(LocalToUtc(11, 0), LocalToUtc(11, 30)), 6, window, authorised: true);
+            }
+
+            if (device.StaffId == roles.HeadteacherId && device.DeviceId.EndsWith("-LT", StringComparison.Ordinal))
+            {
+                // Her own Facebook visit at lunch, beside the like buttons of the news pages she reads.
+                TryAdd(device, SimulatedSites.Facebook, LocalToUtc(12, 30), 7, window);
+                Background.Add(BackgroundPlanner.ForLaptop(device, LocalToUtc(9, 2)));
             }
 
             if (device.StaffId == roles.SpecialCategoryUserId)
@@ -130,6 +140,8 @@ internal sealed class DayPlanner
             TryAdd(device, SimulatedSites.Facebook, LocalToUtc(12, 17), 24, window);
             TryAdd(device, SimulatedSites.TikTok, LocalToUtc(12, 58), 20, window);
             TryAdd(device, SimulatedSites.Reddit, LocalToUtc(15, 27), 22, window);
+            var tikTok = Visits.Last(v => v.Device == device && v.Site == SimulatedSites.TikTok).Runs[0].StartUtc;
+            Background.AddRange(BackgroundPlanner.ForPhone(_random, device, Presences[^1], tikTok.AddSeconds(20)));
             return;
         }
 

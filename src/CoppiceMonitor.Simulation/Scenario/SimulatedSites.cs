@@ -7,6 +7,12 @@ internal enum HostRole
     Cdn,
     Embed,
     Messaging,
+
+    /// <summary>Another service's first-party name loaded inside this site's page (a like button from www.facebook.com).</summary>
+    FirstPartyEmbed,
+
+    /// <summary>A browser's speculative connection to another service's first-party name: handshake only, no request.</summary>
+    Preconnect,
 }
 
 /// <summary>A server name the simulated clients connect to, with its DNS shape.</summary>
@@ -27,7 +33,14 @@ internal sealed record SimSite(
     IReadOnlyList<SimHost> Supporting,
     IReadOnlyList<SimHost> Embeds,
     bool OffersQuic,
-    bool Video);
+    bool Video)
+{
+    /// <summary>Other services' first-party names this site's pages load (one small request each).</summary>
+    public IReadOnlyList<SimHost> FirstPartyEmbeds { get; init; } = [];
+
+    /// <summary>Other services' first-party names the browser preconnects to from this site's pages.</summary>
+    public IReadOnlyList<SimHost> Preconnects { get; init; } = [];
+}
 
 /// <summary>The fixed set of sites the simulator knows. Server addresses derive from a hash of each name.</summary>
 internal static class SimulatedSites
@@ -104,7 +117,12 @@ internal static class SimulatedSites
         [Host("connect.facebook.net", "Facebook", HostRole.Embed, "157.240", "scontent.xx.fbcdn.net"),
          Host("platform.twitter.com", "X/Twitter", HostRole.Embed, "151.101", "cs196.wac.edgecastcdn.net"),
          Host("www.youtube-nocookie.com", "YouTube", HostRole.Embed, "142.250", "youtube-ui.l.google.com")],
-        false, false);
+        false, false)
+    {
+        // The like button is served from www.facebook.com itself; the page's video link makes Chrome preconnect.
+        FirstPartyEmbeds = [Host("www.facebook.com", "Facebook", HostRole.FirstPartyEmbed, "157.240", "star-mini.c10r.facebook.com")],
+        Preconnects = [Host("www.youtube.com", "YouTube", HostRole.Preconnect, "142.250", "youtube-ui.l.google.com")],
+    };
 
     /// <summary>gov.uk and service.gov.uk are public suffixes, so the registrable domains are one level deeper.</summary>
     public static readonly SimSite GovUk = new("www.gov.uk", "General", false, false,

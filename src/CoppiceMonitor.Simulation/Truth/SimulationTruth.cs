@@ -20,7 +20,8 @@ public sealed record SimulationTruth(
     TruthHighlights Highlights,
     IReadOnlyList<TruthDevice> Devices,
     IReadOnlyList<TruthVisit> Visits,
-    IReadOnlyList<TruthAnonymousTotal> AnonymousTotals)
+    IReadOnlyList<TruthAnonymousTotal> AnonymousTotals,
+    IReadOnlyList<TruthBackground> Background)
 {
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -61,6 +62,23 @@ public sealed record TruthHighlights(
     /// <summary>Embedded-widget names that appear only inside other sites' pages and never open a visit.</summary>
     IReadOnlyList<string> EmbedHosts);
 
+/// <summary>
+/// Traffic that carries payload but is not use, so the fair figure it adds is 0 minutes (policy 11): a push channel
+/// (pings a minute, pushed messages), a tab left open after use (keep-alives; its first minute lies inside the visit
+/// it belongs to), an app's background refresh on a phone left on a charger, a browser's prefetch. PayloadMinutes is
+/// what counting every minute with payload would wrongly add. Each connection's ActiveMinutesUtc are its payload
+/// minutes, as for visits.
+/// </summary>
+public sealed record TruthBackground(
+    string Scenario,
+    string DeviceId,
+    string? StaffId,
+    string Service,
+    string Sni,
+    int PayloadMinutes,
+    int FairMinutes,
+    IReadOnlyList<TruthConnection> Connections);
+
 /// <summary>A device on the network. Registered=false: not in devices.csv (an unknown guest).</summary>
 public sealed record TruthDevice(
     string DeviceId,
@@ -78,7 +96,8 @@ public sealed record TruthDevice(
 
 /// <summary>
 /// One activity on a staff or shared device: a site or service, opened by its first-party name. ActiveMinutesUtc
-/// is the union of the minutes of the connections whose Service equals the visit's Service.
+/// is the union of the minutes of the connections whose Service equals the visit's Service: every one of them is a
+/// minute of use (a request and a response of a few KB), so these are the fair expected minutes.
 /// </summary>
 public sealed record TruthVisit(
     string DeviceId,
@@ -95,11 +114,15 @@ public sealed record TruthVisit(
     IReadOnlyList<DateTime> ActiveMinutesUtc,
     IReadOnlyList<TruthConnection> Connections);
 
-/// <summary>One TLS-over-TCP or QUIC connection and the minutes in which it carried payload.</summary>
+/// <summary>
+/// One TLS-over-TCP or QUIC connection and the minutes in which it carried payload. In a visit, a connection whose
+/// Role is FirstPartyEmbed (another service's like button in the page) or Preconnect (a handshake without a request)
+/// belongs to another service and opens no visit of it: the fair figure for it is 0 minutes.
+/// </summary>
 public sealed record TruthConnection(
     string Sni,
     string Service,
-    /// <summary>FirstParty, Cdn, Embed or Messaging.</summary>
+    /// <summary>FirstParty, Cdn, Embed, Messaging, FirstPartyEmbed or Preconnect.</summary>
     string Role,
     /// <summary>"tcp" (TLS) or "quic".</summary>
     string Transport,

@@ -51,6 +51,34 @@ public sealed class FlowTableTests
     }
 
     [Fact]
+    public void FlowSummary_CarriesPayloadBytesPerActiveMinuteByDirection()
+    {
+        var sink = new CollectingSink();
+        var decoder = new PacketDecoder(sink, new CaptureOptions());
+        var hello = Hello("www.facebook.com");
+        uint c = 100;
+        uint s = 9000;
+
+        decoder.Decode(T0, LinkType.Ethernet, TcpFrame(40012, 443, c, Syn));
+        decoder.Decode(T0, LinkType.Ethernet, TcpFrame(443, 40012, s, Syn | Ack, fromClient: false));
+        decoder.Decode(T0.AddSeconds(1), LinkType.Ethernet, TcpFrame(40012, 443, c + 1, Psh | Ack, hello));
+        c += 1 + (uint)hello.Length;
+        decoder.Decode(T0.AddSeconds(2), LinkType.Ethernet, TcpFrame(443, 40012, s + 1, Ack, new byte[3000], fromClient: false));
+        // 10:30: a request and its response (use); 10:31: a keep-alive each way.
+        decoder.Decode(T0.AddSeconds(40), LinkType.Ethernet, TcpFrame(40012, 443, c, Psh | Ack, new byte[400]));
+        decoder.Decode(T0.AddSeconds(41), LinkType.Ethernet, TcpFrame(443, 40012, s + 3001, Ack, new byte[1400], fromClient: false));
+        decoder.Decode(T0.AddSeconds(42), LinkType.Ethernet, TcpFrame(443, 40012, s + 4401, Ack, new byte[1400], fromClient: false));
+        decoder.Decode(T0.AddSeconds(100), LinkType.Ethernet, TcpFrame(40012, 443, c + 400, Psh | Ack, new byte[39]));
+        decoder.Decode(T0.AddSeconds(101), LinkType.Ethernet, TcpFrame(443, 40012, s + 5801, Psh | Ack, new byte[39], fromClient: false));
+        decoder.Complete();
+
+        var detail = Assert.IsType<FlowDetail>(Assert.Single(sink.OfKind(ObservationKind.FlowSummary)).Detail);
+        Assert.Equal(3, detail.ActiveMinutes.Count);
+        // The hello names the flow (its own bytes are counted before the name is known); then the server's 3000.
+        Assert.Equal([new MinuteBytes(0, 3000), new MinuteBytes(400, 2800), new MinuteBytes(39, 39)], detail.MinuteBytes);
+    }
+
+    [Fact]
     public void FlowSummary_AtReset_IsEmitted()
     {
         var sink = new CollectingSink();

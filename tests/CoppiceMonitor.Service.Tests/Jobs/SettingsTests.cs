@@ -6,6 +6,7 @@ using CoppiceMonitor.Service.Pipeline;
 using CoppiceMonitor.Storage;
 using CoppiceMonitor.Storage.Ingest;
 using CoppiceMonitor.Storage.Retention;
+using CoppiceMonitor.Visits;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
