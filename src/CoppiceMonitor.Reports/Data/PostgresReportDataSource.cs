@@ -6,8 +6,9 @@ using NpgsqlTypes;
 namespace CoppiceMonitor.Reports.Data;
 
 /// <summary>
-/// Report aggregates computed by PostgreSQL over the Storage schema (tables schools, staff, visits, anonymous_usage).
-/// Local dates are taken in the school's zone inside SQL so a visit at 00:30 BST counts on the right day.
+/// Report aggregates computed by PostgreSQL over the Storage schema: schools, staff and anonymous_usage directly, visits
+/// only through the aggregate functions report_staff_usage and report_coverage (whole local days in the school's zone,
+/// so a visit at 00:30 BST counts on the right day, and never a visit row).
 /// </summary>
 public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyList<SchoolOptions> schoolSettings) : IReportDataSource
 {
@@ -72,32 +73,16 @@ public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyL
     {
         ArgumentNullException.ThrowIfNull(school);
         ArgumentNullException.ThrowIfNull(categories);
-        var (startUtc, endUtc) = period.ToUtcRange(school.TimeZone);
-        var sql = $"""
-            SELECT staff_id, service, category, (start_utc AT TIME ZONE @zone)::date AS local_date,
-                   sum(active_seconds) / 60.0,
-                   sum(directed_seconds) / 60.0,
-                   sum(break_seconds) / 60.0,
-                   sum(non_directed_seconds) / 60.0,
-                   sum(outside_hours_seconds) / 60.0,
-                   sum(CASE WHEN is_work_use THEN active_seconds ELSE 0 END) / 60.0,
-                   sum(CASE WHEN is_work_use THEN directed_seconds ELSE 0 END) / 60.0
-            FROM visits
-            WHERE school_id = @school AND start_utc >= @from AND start_utc < @to AND category = ANY(@categories)
-            {(staffIds is null ? string.Empty : "AND staff_id = ANY(@staff)")}
-            GROUP BY 1, 2, 3, 4
-            ORDER BY 1, 2, 4
-            """;
-        await using var command = database.DataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue("zone", ZoneName(school.TimeZone));
+        // report_staff_usage returns per-person, per-service, per-local-day totals over whole local days: the
+        // reporting login holds no right on the visits table itself (policy 10.2).
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT * FROM report_staff_usage(@school, @zone, @from, @to, @categories, @staff)");
         command.Parameters.AddWithValue("school", school.SchoolId);
-        command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, startUtc);
-        command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, endUtc);
+        command.Parameters.AddWithValue("zone", ZoneName(school.TimeZone));
+        command.Parameters.AddWithValue("from", period.From);
+        command.Parameters.AddWithValue("to", period.To);
         command.Parameters.AddWithValue("categories", categories.ToArray());
-        if (staffIds is not null)
-        {
-            command.Parameters.AddWithValue("staff", staffIds.ToArray());
-        }
+        command.Parameters.Add(new NpgsqlParameter("staff", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)staffIds?.ToArray() ?? DBNull.Value });
 
         var rows = new List<StaffDailyUsage>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -156,28 +141,12 @@ public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyL
     public async Task<CoverageSummary> GetCoverageAsync(ReportSchool school, ReportPeriod period, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(school);
-        var (startUtc, endUtc) = period.ToUtcRange(school.TimeZone);
-        await using var command = database.DataSource.CreateCommand("""
-            WITH v AS (
-                SELECT category, active_seconds FROM visits
-                WHERE school_id = @school AND start_utc >= @from AND start_utc < @to),
-            a AS (
-                SELECT category, kind, active_seconds FROM anonymous_usage
-                WHERE school_id = @school AND local_date BETWEEN @fromDate AND @toDate)
-            SELECT
-                coalesce((SELECT sum(active_seconds) FROM v), 0) / 60.0,
-                coalesce((SELECT sum(active_seconds) FROM a), 0) / 60.0,
-                coalesce((SELECT sum(active_seconds) FROM a WHERE kind = -1), 0) / 60.0,
-                (coalesce((SELECT sum(active_seconds) FROM v WHERE category = @hidden), 0)
-                  + coalesce((SELECT sum(active_seconds) FROM a WHERE category = @hidden), 0)) / 60.0,
-                (coalesce((SELECT sum(active_seconds) FROM v WHERE category = @doh), 0)
-                  + coalesce((SELECT sum(active_seconds) FROM a WHERE category = @doh), 0)) / 60.0
-            """);
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT * FROM report_coverage(@school, @zone, @from, @to, @hidden, @doh)");
         command.Parameters.AddWithValue("school", school.SchoolId);
-        command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, startUtc);
-        command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, endUtc);
-        command.Parameters.AddWithValue("fromDate", period.From);
-        command.Parameters.AddWithValue("toDate", period.To);
+        command.Parameters.AddWithValue("zone", ZoneName(school.TimeZone));
+        command.Parameters.AddWithValue("from", period.From);
+        command.Parameters.AddWithValue("to", period.To);
         command.Parameters.AddWithValue("hidden", ReportCategories.Hidden);
         command.Parameters.AddWithValue("doh", ReportCategories.EncryptedDns);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -25,14 +25,15 @@ public static class RegistrySource
         ArgumentNullException.ThrowIfNull(dataSource);
         var staff = new List<StaffRecord>();
         await using (var command = dataSource.CreateCommand(
-            "SELECT staff_id, display_name, email, line_manager_id, roles FROM staff WHERE school_id = @id ORDER BY staff_id"))
+            "SELECT staff_id FROM staff WHERE school_id = @id ORDER BY staff_id"))
         {
             command.Parameters.AddWithValue("id", schoolId);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                staff.Add(new StaffRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                    reader.IsDBNull(3) ? null : reader.GetString(3), (StaffRoles)reader.GetInt32(4)));
+                // Attribution needs the ids only: names, e-mails and roles stay out of the sensor (and the ingest
+                // login holds no grant on them).
+                staff.Add(new StaffRecord(reader.GetString(0), string.Empty, string.Empty, null, StaffRoles.None));
             }
         }
 

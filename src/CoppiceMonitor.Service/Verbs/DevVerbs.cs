@@ -7,7 +7,11 @@ using SmtpServer.Storage;
 
 namespace CoppiceMonitor.Service.Verbs;
 
-/// <summary>Hidden developer verbs used by the demo: a local SMTP sink that writes each message to an .eml file.</summary>
+/// <summary>
+/// Hidden developer verbs used by the demo: a local SMTP sink that writes each message to an .eml file. (There is no
+/// visit export here: visit-level detail leaves the product only through an audited investigation; the demo reads
+/// its own throwaway database with deploy/dev/export-visits.sh.)
+/// </summary>
 public static class DevVerbs
 {
     public static Command Create()
@@ -30,13 +34,6 @@ public static class DevVerbs
         sink.SetAction((parse, ct) => RunSmtpSinkAsync(parse.GetValue(port), parse.GetRequiredValue(output), parse.InvocationConfiguration.Output, ct));
         dev.Subcommands.Add(sink);
 
-        var visitsOut = new Option<FileInfo>("--out") { Description = "TSV file to write.", Required = true };
-        var export = new Command("export-visits", "Write every stored visit of the school as TSV (staff_id, device_id, service, category, start_utc, end_utc, active_seconds, is_work_use), for comparing the demo with the simulation's truth.")
-        {
-            visitsOut,
-        };
-        export.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, (db, token) => ExportVisitsAsync(db, parse.GetRequiredValue(visitsOut), token), ct));
-        dev.Subcommands.Add(export);
         return dev;
     }
 
@@ -59,31 +56,6 @@ public static class DevVerbs
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping is this verb's normal end.
-        }
-
-        return ExitCodes.Success;
-    }
-
-    private static async Task<int> ExportVisitsAsync(DatabaseContext db, FileInfo file, CancellationToken cancellationToken)
-    {
-        await using var command = db.DataSource.CreateCommand(
-            "SELECT staff_id, device_id, service, category, start_utc, end_utc, active_seconds, is_work_use FROM visits " +
-            "WHERE school_id = @school ORDER BY start_utc, staff_id, service");
-        command.Parameters.AddWithValue("school", db.SchoolId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var writer = new StreamWriter(file.FullName);
-        await using (writer.ConfigureAwait(false))
-        {
-            await writer.WriteLineAsync("staff_id\tdevice_id\tservice\tcategory\tstart_utc\tend_utc\tactive_seconds\tis_work_use").ConfigureAwait(false);
-            var rows = 0;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                await writer.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{reader.GetString(0)}\t{reader.GetString(1)}\t{reader.GetString(2)}\t{reader.GetString(3)}\t{reader.GetDateTime(4):O}\t{reader.GetDateTime(5):O}\t{reader.GetInt32(6)}\t{(reader.GetBoolean(7) ? 1 : 0)}")).ConfigureAwait(false);
-                rows++;
-            }
-
-            await db.Output.WriteLineAsync($"export-visits: {rows} visits written to {file.FullName}").ConfigureAwait(false);
         }
 
         return ExitCodes.Success;
