@@ -62,7 +62,7 @@ public sealed class AuditChainVerifier(NpgsqlDataSource dataSource)
                    to_char(occurred_utc AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
                    to_char(recorded_utc AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
                    actor, db_role, action, reason, school_id, investigation_id::text, subject_staff_id, row_count::text, details::text
-            FROM audit_events ORDER BY id
+            FROM audit_events ORDER BY 1
             """, connection, transaction))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
