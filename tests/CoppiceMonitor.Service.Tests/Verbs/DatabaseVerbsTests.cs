@@ -78,17 +78,36 @@ public sealed class DatabaseVerbsTests : IClassFixture<PostgresCluster>, IClassF
         Assert.NotEmpty(Directory.GetFiles(output, "report.html", SearchOption.AllDirectories));
 
         var staffId = File.ReadLines(_day.Folder.File("staff.csv")).Skip(2).First().Split(',')[0];
-        var open = await Run("investigation", "open", "--staff", staffId, "--reason", "test", "--by", "head", "--role", "headteacher", "--from", "2026-10-14", "--to", "2026-10-14");
+        // The acting account is a staff member with the headteacher role in the imported registry.
+        var head = File.ReadLines(_day.Folder.File("staff.csv")).Skip(1).Select(l => l.Split(','))
+            .First(f => f[^1].Contains("headteacher", StringComparison.Ordinal))[2];
+        var notAllowed = await Run("investigation", "open", "--staff", staffId, "--reason", "test", "--as", "someone@else.example", "--from", "2026-10-14", "--to", "2026-10-14");
+        Assert.True(notAllowed.ExitCode == 1, notAllowed.ToString());
+        Assert.Contains("is not a staff member", notAllowed.Stderr, StringComparison.Ordinal);
+        var open = await Run("investigation", "open", "--staff", staffId, "--reason", "test", "--as", head, "--from", "2026-10-14", "--to", "2026-10-14");
         Assert.True(open.ExitCode == 0, open.ToString());
         var list = await Run("investigation", "list");
         Assert.Contains(staffId, list.Stdout, StringComparison.Ordinal);
         var id = list.Stdout.Split('\n')[1].Split('\t')[0];
         var exportFile = Path.Combine(_folder.Path, "export.csv");
-        var export = await Run("investigation", "export", id, "--out", exportFile, "--by", "head", "--reason", "review");
+        var export = await Run("investigation", "export", id, "--out", exportFile, "--as", head, "--reason", "review");
         Assert.True(export.ExitCode == 0, export.ToString());
         Assert.StartsWith("visit_id,", File.ReadLines(exportFile).First(), StringComparison.Ordinal);
-        var close = await Run("investigation", "close", id, "--by", "head", "--reason", "done");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(exportFile));
+        }
+
+        var close = await Run("investigation", "close", id, "--as", head, "--reason", "done");
         Assert.True(close.ExitCode == 0, close.ToString());
+        var closeAgain = await Run("investigation", "close", id, "--as", head, "--reason", "done");
+        Assert.True(closeAgain.ExitCode == 1, closeAgain.ToString());
+        Assert.Contains($"investigation {id} is already closed", closeAgain.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", closeAgain.Stderr, StringComparison.Ordinal);
+
+        var verify = await Run("audit", "verify");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("audit chain intact", verify.Stdout, StringComparison.Ordinal);
 
         var purge = await Run("purge", "--dry-run");
         Assert.True(purge.ExitCode == 0, purge.ToString());
@@ -120,7 +139,7 @@ public sealed class DatabaseVerbsTests : IClassFixture<PostgresCluster>, IClassF
     [Fact]
     public async Task InvestigationClose_UnknownId_ExitsOne()
     {
-        var result = await Run("investigation", "close", "99999", "--by", "head", "--reason", "x");
+        var result = await Run("investigation", "close", "99999", "--as", "head@coppice.example", "--reason", "x");
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.StartsWith("coppice-monitor: ", result.Stderr.Split('\n').First(l => l.StartsWith("coppice-monitor", StringComparison.Ordinal)), StringComparison.Ordinal);
