@@ -30,7 +30,7 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
     private const byte ProtocolTcp = 6;
     private const byte ProtocolUdp = 17;
 
-    private static readonly DnsMessageHandler<TcpDnsState> s_onTcpDnsMessage = OnTcpDnsMessage;
+    private static readonly DnsMessageHandler<TcpDnsState> OnTcpDnsMessageHandler = OnTcpDnsMessage;
 
     private readonly IObservationSink _sink;
     private readonly DecoderCounters _counters = new();
@@ -995,7 +995,7 @@ public sealed class PacketDecoder : IFrameHandler, IIdleHandler
         }
 
         var state = new TcpDnsState { Decoder = this, Packet = p, SourcePort = sourcePort, DestinationPort = destinationPort };
-        stream.Add(sequence, payload, ref state, s_onTcpDnsMessage);
+        stream.Add(sequence, payload, ref state, OnTcpDnsMessageHandler);
     }
 
     private static void OnTcpDnsMessage(ref TcpDnsState state, ReadOnlySpan<byte> message) =>

@@ -67,9 +67,9 @@ public static class Corpus
     public const string MissingMessage =
         "shared test data not found: set COPPICE_SHARED or place the 'shared' folder (with corpus/) beside the repository";
 
-    private static readonly Lazy<string?> s_shared = new(FindShared);
+    private static readonly Lazy<string?> SharedFolder = new(FindShared);
 
-    public static string? SharedDirectory => s_shared.Value;
+    public static string? SharedDirectory => SharedFolder.Value;
 
     public static string? CorpusDirectory => SharedDirectory is { } s ? Path.Combine(s, "corpus") : null;
 

@@ -16,7 +16,7 @@ namespace CoppiceMonitor.Service.Pipeline;
 /// </summary>
 public sealed class InterfaceCapture : IDisposable
 {
-    private static readonly FrameHandler<InterfaceCapture> s_decode = static (capture, ticks, frame) =>
+    private static readonly FrameHandler<InterfaceCapture> DecodeFrame = static (capture, ticks, frame) =>
         capture._decoder.Decode(new DateTime(ticks, DateTimeKind.Utc), capture._linkType, frame);
 
     private readonly string _name;
@@ -174,7 +174,7 @@ public sealed class InterfaceCapture : IDisposable
         {
             while (true)
             {
-                var handled = _ring.Read(s_decode, this, idle);
+                var handled = _ring.Read(DecodeFrame, this, idle);
                 if (handled < 0)
                 {
                     break;
