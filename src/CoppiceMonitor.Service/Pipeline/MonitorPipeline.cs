@@ -81,7 +81,17 @@ public sealed class MonitorPipeline : IAsyncDisposable
             ingestDataSource = NpgsqlDataSource.Create(connectionStrings.Ingest);
             var ingest = new IngestService(ingestDataSource, Options.Create(ingestOptions), time, loggerFactory.CreateLogger<IngestService>());
             await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
-            var output = new StorageOutput(ingest);
+            var held = new HeldDevices(ingestDataSource, [.. factory.Schools.Select(s => s.Id)], time);
+            try
+            {
+                await held.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // The database may be away (ingest spools); until it answers nothing counts as held: names are minimised.
+            }
+
+            var output = new StorageOutput(ingest, new SpecialCategoryMinimiser(factory.Catalog, held));
             var channel = new ObservationChannel(options.ChannelCapacity);
             var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], factory.CreateRouter(), output, time,
                 TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);

@@ -47,6 +47,9 @@ public sealed class VisitPipelineFactory(
 
     public SchoolCalendar CreateCalendar() => SchoolCalendar.Create(School);
 
+    /// <summary>The service catalogue (shipped rows plus the Catalogue configuration), loaded once.</summary>
+    public ServiceCatalog Catalog => _catalog ??= ServiceCatalog.LoadDefault(catalogue.Value);
+
     public SchoolRouter CreateRouter() => new(schools.Value.Networks);
 
     public VisitPipeline Create(IVisitSink sink, DeviceRegistry registry) => Create(School, sink, registry);
@@ -54,8 +57,7 @@ public sealed class VisitPipelineFactory(
     /// <summary>One pipeline for one school: its calendar, its registry.</summary>
     public VisitPipeline Create(SchoolOptions school, IVisitSink sink, DeviceRegistry registry)
     {
-        _catalog ??= ServiceCatalog.LoadDefault(catalogue.Value);
-        return new VisitPipeline(SchoolCalendar.Create(school), _catalog, registry, sink, visits.Value, loggerFactory.CreateLogger<VisitPipeline>());
+        return new VisitPipeline(SchoolCalendar.Create(school), Catalog, registry, sink, visits.Value, loggerFactory.CreateLogger<VisitPipeline>());
     }
 }
 

@@ -67,6 +67,20 @@ public sealed class DatabaseVerbsTests : IClassFixture<PostgresCluster>, IClassF
         var visits = (long)(await dataSource.CreateCommand("SELECT count(*) FROM visits").ExecuteScalarAsync())!;
         Assert.True(visits > 0);
         Assert.Contains("replay: ", replay.Stderr, StringComparison.Ordinal);
+        // Policy 10.3 over the replayed day: no stored observation names a special-category site; they carry the
+        // category instead (nothing is held: no investigation is open yet).
+        var catalog = CoppiceMonitor.Visits.ServiceCatalog.LoadDefault(new CoppiceMonitor.Visits.CatalogueOptions());
+        var names = new List<string>();
+        await using (var reader = await dataSource.CreateCommand("SELECT DISTINCT name FROM observations WHERE name IS NOT NULL AND kind NOT IN (5, 7)").ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.DoesNotContain(names, n => catalog.Classify(n).IsSpecialCategory);
+        Assert.Contains(names, CoppiceMonitor.Visits.ServiceCategories.IsSpecial);
 
         var output = Path.Combine(_folder.Path, "rendered");
         var report = await Run("report", "send", "--period", "2026-10-12..2026-10-18", "--out", output,
