@@ -24,9 +24,36 @@ public static class PrivateFiles
             return folder;
         }
 
-        Directory.CreateDirectory(folder, FolderMode);
+        CreateMissingFolders(folder);
         File.SetUnixFileMode(folder, FolderMode);
         return folder;
+    }
+
+    /// <summary>Creates each missing folder of the path 0700 (Directory.CreateDirectory applies its mode to the last one only).</summary>
+    private static void CreateMissingFolders(string folder)
+    {
+        var full = Path.GetFullPath(folder);
+        if (Directory.Exists(full))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(full);
+            return;
+        }
+
+        var missing = new Stack<string>();
+        for (var f = full; f is not null && !Directory.Exists(f); f = Path.GetDirectoryName(f))
+        {
+            missing.Push(f);
+        }
+
+        while (missing.TryPop(out var f))
+        {
+            Directory.CreateDirectory(f, FolderMode);
+        }
     }
 
     /// <summary>Opens a new (or truncated) file for writing, 0600, in a 0700 folder.</summary>
@@ -52,15 +79,7 @@ public static class PrivateFiles
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full)!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(folder, FolderMode);
-        }
+        CreateMissingFolders(Path.GetDirectoryName(full)!);
 
         var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = share };
         if (!OperatingSystem.IsWindows())
