@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Xunit;
 
 namespace CoppiceMonitor.Testing;
 
@@ -76,6 +77,9 @@ public static class Corpus
     public static string? BenchDirectory => SharedDirectory is { } s ? Path.Combine(s, "bench") : null;
 
     public static bool IsAvailable => CorpusDirectory is not null;
+
+    /// <summary>Ends the calling [SkippableFact]/[SkippableTheory] as skipped, with the reason, when the corpus is absent.</summary>
+    public static void SkipIfAbsent() => Skip.IfNot(IsAvailable, MissingMessage);
 
     /// <summary>Every pcap/pcapng in the corpus that has its JSON beside it, sorted by name.</summary>
     public static IReadOnlyList<CorpusCapture> Captures()

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using CoppiceMonitor.Service.Cli;
 using CoppiceMonitor.Storage.Retention;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CoppiceMonitor.Service.Verbs;
 
@@ -14,7 +15,7 @@ public static class AuditVerbs
             "Check the audit log's hash chain: exit 0 if intact, 1 naming the first row that was edited, removed or cut off.");
         verify.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, async (db, token) =>
         {
-            var report = await new AuditChainVerifier(db.DataSource).VerifyAsync(token).ConfigureAwait(false);
+            var report = await db.Services.GetRequiredService<AuditChainVerifier>().VerifyAsync(token).ConfigureAwait(false);
             if (report.IsIntact)
             {
                 await db.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

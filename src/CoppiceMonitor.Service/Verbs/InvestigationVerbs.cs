@@ -135,5 +135,5 @@ public static class InvestigationVerbs
         }
     }
 
-    private static InvestigationStore Store(DatabaseContext db) => new(db.DataSource, TimeProvider.System);
+    private static InvestigationStore Store(DatabaseContext db) => db.Services.GetRequiredService<InvestigationStore>();
 }
