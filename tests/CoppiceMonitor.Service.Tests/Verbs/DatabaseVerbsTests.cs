@@ -151,6 +151,31 @@ public sealed class DatabaseVerbsTests : IClassFixture<PostgresCluster>, IClassF
     }
 
     [Fact]
+    public async Task AuditVerify_RowTamperedByTheOwnersLogin_ExitsOneNamingTheRow()
+    {
+        var migrate = await Run("db", "migrate");
+        Assert.True(migrate.ExitCode == 0, migrate.ToString());
+        await using var dataSource = NpgsqlDataSource.Create(_connectionString);
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((long)(await dataSource.CreateCommand(
+                $"SELECT audit_append(now(), 'ict@coppice.example', 'test.event', 'reason {i}', 'coppice-primary', NULL, NULL, {i}, NULL)").ExecuteScalarAsync())!);
+        }
+
+        Assert.Equal(0, (await Run("audit", "verify")).ExitCode);
+        // The test's connection is the server's superuser, as the embedded install's owner login is: it must switch the
+        // triggers off to edit a row at all, and the chain still shows it.
+        await dataSource.CreateCommand(
+            $"SET session_replication_role = replica; UPDATE audit_events SET reason = 'nothing to see' WHERE id = {ids[1]}").ExecuteNonQueryAsync();
+
+        var result = await Run("audit", "verify");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"audit chain BROKEN at row {ids[1]}", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvestigationClose_UnknownId_ExitsOne()
     {
         var result = await Run("investigation", "close", "99999", "--as", "head@coppice.example", "--reason", "x");
