@@ -3,7 +3,7 @@
 
     compare-truth.py TRUTH.json VISITS.tsv
 
-TRUTH.json is what `coppice-monitor simulate` wrote; VISITS.tsv is `coppice-monitor dev export-visits`.
+TRUTH.json is what `coppice-monitor simulate` wrote; VISITS.tsv is deploy/dev/export-visits.sh (demo tooling).
 The truth lists what each staff device did (one visit per site the person opened). The product stores visits per
 *service*: a catalogued service's CDN and embed hosts fold into its visit, special categories are stored as the
 category only (policy 10.3), pupils' and guests' devices are anonymous daily totals (never visits), and a shared

@@ -78,7 +78,13 @@ step "reports for $week_from..$week_to (SMTP sink on 127.0.0.1:$port, archive)"
 step "status"
 "$exe" status "${settings[@]}" 2>>"$work/demo.log" | sed -n '/== database/,$p'
 
-"$exe" dev export-visits --out "$work/visits.tsv" "${settings[@]}" 2>>"$work/demo.log" >/dev/null
+# Demo tooling reads the throwaway embedded database directly (the product has no un-audited export of visits).
+if [ -z "${COPPICE_ConnectionStrings__Coppice:-}" ]; then
+  bash "$root/deploy/dev/export-visits.sh" "$data" "$work/visits.tsv" 2>>"$work/demo.log" >/dev/null
+else
+  echo "demo: a configured database is not read directly; the truth comparison is skipped" >&2
+  printf 'staff_id\tdevice_id\tservice\tcategory\tstart_utc\tend_utc\tactive_seconds\tis_work_use\n' > "$work/visits.tsv"
+fi
 
 mails=$(find "$work/mail" -name '*.eml' | wc -l)
 html=$(find "$work/reports" "$data/reports" -name '*.html' 2>/dev/null | sort)

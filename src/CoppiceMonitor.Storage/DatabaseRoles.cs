@@ -10,6 +10,25 @@ public static partial class DatabaseRoles
     public const string Reporting = "coppice_reporting";
     public const string Admin = "coppice_admin";
 
+    /// <summary>The NOLOGIN role owning the audit log and its functions (no login is a member).</summary>
+    public const string AuditOwner = Migrations.AuditChain.AuditOwnerRole;
+
+    /// <summary>
+    /// Binds a login to a school (row-level security: an ingest or reporting login sees only its mapped schools;
+    /// "*" = every school). Run as admin or the owner; the login itself cannot change the mapping.
+    /// </summary>
+    public static async Task MapLoginToSchoolAsync(string adminConnectionString, string login, string schoolId,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO login_schools (login, school_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", connection);
+        command.Parameters.AddWithValue(login);
+        command.Parameters.AddWithValue(schoolId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public static string Script
     {
         get
@@ -72,6 +91,8 @@ public static partial class DatabaseRoles
             END
             $$;
             GRANT {group} TO {login};
+            -- The embedded server serves this installation's schools only: its logins see every school on it.
+            INSERT INTO login_schools (login, school_id) VALUES ('{login}', '*') ON CONFLICT DO NOTHING;
             """, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return new NpgsqlConnectionStringBuilder(adminConnectionString) { Username = login, Password = password }.ConnectionString;

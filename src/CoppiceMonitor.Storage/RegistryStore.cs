@@ -29,10 +29,23 @@ public sealed class RegistryStore(NpgsqlDataSource dataSource, TimeProvider time
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The imported staff and devices of one school, as the Visits attributor takes them.</summary>
+    /// <summary>
+    /// The imported staff and devices of one school, as the Visits attributor takes them. Attribution needs staff ids
+    /// only: names, e-mails and roles stay out of the sensor (the ingest login holds no grant on those columns).
+    /// </summary>
     public async Task<DeviceRegistry> LoadAsync(string schoolId, CancellationToken cancellationToken = default)
     {
-        var staff = await ReadStaffAsync(dataSource, schoolId, cancellationToken).ConfigureAwait(false);
+        var staff = new List<StaffRecord>();
+        await using (var command = dataSource.CreateCommand("SELECT staff_id FROM staff WHERE school_id = @id ORDER BY staff_id"))
+        {
+            command.Parameters.AddWithValue("id", schoolId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                staff.Add(new StaffRecord(reader.GetString(0), string.Empty, string.Empty, null, StaffRoles.None));
+            }
+        }
+
         var devices = new List<DeviceRecord>();
         await using (var command = dataSource.CreateCommand(
             "SELECT device_id, staff_id, mac, hostname, static_ip, kind, authorised_services FROM devices WHERE school_id = @id ORDER BY device_id"))

@@ -49,7 +49,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddKeyedSingleton(DatabaseRoles.Admin, (sp, _) => sp.GetRequiredService<CoppiceDataSources>().Admin);
         services.TryAddSingleton(sp => new PartitionMaintainer(Admin(sp), Time(sp), sp.GetService<ILogger<PartitionMaintainer>>()));
         services.TryAddSingleton(sp => new AuditLog(Admin(sp), Time(sp)));
-        services.TryAddSingleton(sp => new InvestigationStore(Admin(sp), sp.GetRequiredService<AuditLog>(), Time(sp)));
+        services.TryAddSingleton(sp => new InvestigationStore(Admin(sp), Time(sp)));
+        services.TryAddSingleton(sp => new AuditChainVerifier(Admin(sp)));
         services.TryAddSingleton(sp => new RetentionPurger(Admin(sp), sp.GetRequiredService<IOptions<RetentionOptions>>(),
             sp.GetRequiredService<AuditLog>(), Time(sp), sp.GetService<ILogger<RetentionPurger>>()));
         services.TryAddSingleton(sp => new RegistryStore(Admin(sp), Time(sp)));

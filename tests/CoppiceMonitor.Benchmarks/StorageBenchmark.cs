@@ -119,8 +119,14 @@ internal static class StorageBenchmark
         }
 
         var heldFrom = dayHeld.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        await new InvestigationStore(dataSource, audit, time).OpenAsync(new InvestigationRequest("s1", "p7", heldFrom, heldFrom.AddDays(1),
-            "benchmark hold", "bench", InvestigatorRole.HR));
+        // Investigations check the registry: the subject and an HR actor must exist.
+        await new RegistryStore(dataSource, time).ApplyStaffAsync("s1",
+        [
+            new CoppiceMonitor.Visits.StaffRecord("p7", "P7", "p7@bench.example", null, CoppiceMonitor.Visits.StaffRoles.None),
+            new CoppiceMonitor.Visits.StaffRecord("hr", "HR", "hr@bench.example", null, CoppiceMonitor.Visits.StaffRoles.Hr),
+        ]);
+        await new InvestigationStore(dataSource, time).OpenAsync(new InvestigationRequest("s1", "p7", heldFrom, heldFrom.AddDays(1),
+            "benchmark hold"), "hr@bench.example");
         cpu = CpuSeconds(server);
         watch.Restart();
         var held = await purger.PurgeAsync(actor: "bench");

@@ -10,6 +10,7 @@ public sealed class DatabaseRolesTests(PostgresCluster cluster) : IClassFixture<
     {
         var login = $"t_{group}_{Environment.ProcessId}_{Guid.NewGuid():N}"[..40];
         await TestData.ExecuteAsync(cs, $"CREATE ROLE {login} LOGIN PASSWORD 'pw' IN ROLE {group}");
+        await DatabaseRoles.MapLoginToSchoolAsync(cs, login, "*");
         return new NpgsqlConnectionStringBuilder(cs) { Username = login, Password = "pw", Pooling = false }.ConnectionString;
     }
 
@@ -40,7 +41,9 @@ public sealed class DatabaseRolesTests(PostgresCluster cluster) : IClassFixture<
         await DatabaseRoles.ApplyAsync(cs);
         var reporting = await LoginAsAsync(cs, DatabaseRoles.Reporting);
 
-        Assert.Equal(0, await TestData.ScalarAsync(reporting, "SELECT count(*) FROM visits"));
+        // Issue 13: reporting reads aggregates through report_staff_usage, never the visits table.
+        var visits = await Assert.ThrowsAsync<PostgresException>(() => TestData.ScalarAsync(reporting, "SELECT count(*) FROM visits"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, visits.SqlState);
         await TestData.ExecuteAsync(reporting,
             "INSERT INTO report_runs (run_key, school_id, kind, period_start, period_end, status, created_utc) VALUES ('k', 's', 'weekly', '2026-11-16', '2026-11-20', 'sent', now())");
         var delete = await Assert.ThrowsAsync<PostgresException>(() => TestData.ExecuteAsync(reporting, "DELETE FROM visits"));
@@ -105,8 +108,9 @@ public sealed class DatabaseRolesTests(PostgresCluster cluster) : IClassFixture<
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, delete.SqlState);
             var audit = await Assert.ThrowsAsync<PostgresException>(() => TestData.ScalarAsync(connections.Ingest, "SELECT count(*) FROM audit_events"));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, audit.SqlState);
-            // Reporting reads visits but deletes nothing.
-            Assert.Equal(1, await TestData.ScalarAsync(connections.Reporting, "SELECT count(*) FROM visits"));
+            // Reporting reads the visit as a daily total only, and deletes nothing.
+            Assert.Equal(1, await TestData.ScalarAsync(connections.Reporting,
+                "SELECT count(*) FROM report_staff_usage('s1', 'Europe/London', current_date - 2, current_date + 2, ARRAY['SocialMedia'], NULL)"));
             var reportingDelete = await Assert.ThrowsAsync<PostgresException>(() => TestData.ExecuteAsync(connections.Reporting, "DELETE FROM visits"));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, reportingDelete.SqlState);
             Assert.Equal(1, await TestData.ScalarAsync(admin, "SELECT count(*) FROM visits"));

@@ -42,8 +42,7 @@ public sealed class StoredReportDataSource(ReportQueries queries, IReadOnlyList<
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(school);
-        var (startUtc, endUtc) = period.ToUtcRange(school.TimeZone);
-        return queries.GetStaffUsageAsync(school.SchoolId, school.TimeZone, startUtc, endUtc, categories, staffIds, cancellationToken);
+        return queries.GetStaffUsageAsync(school.SchoolId, school.TimeZone, period.From, period.To, categories, staffIds, cancellationToken);
     }
 
     public async Task<IReadOnlyList<AnonymousServiceTotal>> GetAnonymousUsageAsync(
@@ -60,8 +59,7 @@ public sealed class StoredReportDataSource(ReportQueries queries, IReadOnlyList<
     public Task<CoverageSummary> GetCoverageAsync(ReportSchool school, ReportPeriod period, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(school);
-        var (startUtc, endUtc) = period.ToUtcRange(school.TimeZone);
-        return queries.GetCoverageAsync(school.SchoolId, startUtc, endUtc, period.From, period.To,
+        return queries.GetCoverageAsync(school.SchoolId, school.TimeZone, period.From, period.To,
             ReportCategories.Hidden, ReportCategories.EncryptedDns, cancellationToken);
     }
 

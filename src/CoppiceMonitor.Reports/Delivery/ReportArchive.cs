@@ -1,5 +1,6 @@
 using System.Globalization;
 using CoppiceMonitor.Reports.Rendering;
+using CoppiceMonitor.Storage.Platform;
 using MimeKit;
 
 namespace CoppiceMonitor.Reports.Delivery;
@@ -33,14 +34,19 @@ public static class ReportArchive
     public static async Task<string> WriteAsync(string folder, RenderedReport report, MimeMessage? message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "report.html"), report.ArchiveHtml, cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(folder, "report.txt"), report.Text, cancellationToken).ConfigureAwait(false);
-        await File.WriteAllBytesAsync(Path.Combine(folder, RenderedReport.CsvFileName), report.Csv, cancellationToken).ConfigureAwait(false);
-        await File.WriteAllBytesAsync(Path.Combine(folder, RenderedReport.ChartFileName), report.ChartPng, cancellationToken).ConfigureAwait(false);
+        // A report names people and their minutes: 0600 files in 0700 folders, whatever the umask.
+        PrivateFiles.EnsureFolder(folder);
+        await PrivateFiles.WriteAllTextAsync(Path.Combine(folder, "report.html"), report.ArchiveHtml, cancellationToken).ConfigureAwait(false);
+        await PrivateFiles.WriteAllTextAsync(Path.Combine(folder, "report.txt"), report.Text, cancellationToken).ConfigureAwait(false);
+        await PrivateFiles.WriteAllBytesAsync(Path.Combine(folder, RenderedReport.CsvFileName), report.Csv, cancellationToken).ConfigureAwait(false);
+        await PrivateFiles.WriteAllBytesAsync(Path.Combine(folder, RenderedReport.ChartFileName), report.ChartPng, cancellationToken).ConfigureAwait(false);
         if (message is not null)
         {
-            await message.WriteToAsync(Path.Combine(folder, "message.eml"), cancellationToken).ConfigureAwait(false);
+            var eml = PrivateFiles.Create(Path.Combine(folder, "message.eml"));
+            await using (eml.ConfigureAwait(false))
+            {
+                await message.WriteToAsync(eml, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return folder;

@@ -54,6 +54,7 @@ public static class CoppiceCommandLine
         root.Subcommands.Add(RegistryVerbs.CreateDevices());
         root.Subcommands.Add(DatabaseVerbs.Create());
         root.Subcommands.Add(InvestigationVerbs.Create());
+        root.Subcommands.Add(AuditVerbs.Create());
         root.Subcommands.Add(ReportVerbs.Create());
         root.Subcommands.Add(PurgeVerb.Create());
         root.Subcommands.Add(StatusVerb.Create());

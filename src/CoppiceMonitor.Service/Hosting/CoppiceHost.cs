@@ -154,7 +154,8 @@ public static class CoppiceHost
                     rollingInterval: RollingInterval.Day,
                     retainedFileCountLimit: options.LogRetainedDays,
                     outputTemplate: "{Timestamp:yyyy-MM-ddTHH:mm:ss.fffzzz} [{Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
-                    formatProvider: CultureInfo.InvariantCulture);
+                    formatProvider: CultureInfo.InvariantCulture,
+                    hooks: new PrivateLogFileHooks());
             }
         });
         return services;
@@ -164,7 +165,8 @@ public static class CoppiceHost
     {
         try
         {
-            Directory.CreateDirectory(folder);
+            // Logs can carry staff ids at Debug level: 0700 folder, 0600 files (PrivateLogFileHooks).
+            CoppiceMonitor.Storage.Platform.PrivateFiles.EnsureFolder(folder);
             return true;
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
@@ -177,5 +179,19 @@ public static class CoppiceHost
     public static void ValidateOptions(IServiceProvider services)
     {
         services.GetService<IStartupValidator>()?.Validate();
+    }
+}
+
+/// <summary>Narrows each log file Serilog opens to 0600 (its own create mode follows the umask).</summary>
+internal sealed class PrivateLogFileHooks : Serilog.Sinks.File.FileLifecycleHooks
+{
+    public override Stream OnFileOpened(string path, Stream underlyingStream, System.Text.Encoding encoding)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, CoppiceMonitor.Storage.Platform.PrivateFiles.FileMode);
+        }
+
+        return underlyingStream;
     }
 }

@@ -6,6 +6,7 @@ using CoppiceMonitor.Visits;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace CoppiceMonitor.Service.Pipeline;
 
@@ -60,9 +61,20 @@ public sealed class MonitorPipeline : IAsyncDisposable
 
         var ingest = services.GetRequiredService<IngestService>();
         await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
+        // Special-category names are stored as their category unless a hold covers the device (policy 10.3).
+        var held = new HeldDevices(services.GetRequiredService<CoppiceDataSources>().Ingest, [.. factory.Schools.Select(s => s.Id)], time);
+        try
+        {
+            await held.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            // The database may be away (ingest spools); until it answers nothing counts as held: names are minimised.
+        }
+
         var channel = new ObservationChannel(options.ChannelCapacity);
         var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], services.CreateSchoolRouter(),
-            new StorageOutput(ingest), time, TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);
+            new StorageOutput(ingest, new SpecialCategoryMinimiser(factory.Catalog, held)), time, TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);
         return new MonitorPipeline(channel, stage, ingest, logger);
     }
 

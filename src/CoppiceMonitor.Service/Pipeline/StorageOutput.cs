@@ -7,9 +7,10 @@ namespace CoppiceMonitor.Service.Pipeline;
 /// <summary>
 /// The pipeline's outputs into PostgreSQL, all through the storage <see cref="IngestService"/> (binary COPY on the
 /// ingest role's connections, exactly once per batch, spooled while the database is away): observations with their
-/// DHCP leases, visits, and anonymous daily totals.
+/// DHCP leases (special-category names stored as their category: <see cref="SpecialCategoryMinimiser"/>), visits, and
+/// anonymous daily totals.
 /// </summary>
-public sealed class StorageOutput(IngestService ingest) : IPipelineOutput
+public sealed class StorageOutput(IngestService ingest, SpecialCategoryMinimiser? minimiser = null) : IPipelineOutput
 {
     private long _replayDrops;
 
@@ -18,7 +19,9 @@ public sealed class StorageOutput(IngestService ingest) : IPipelineOutput
 
     public async ValueTask WriteObservationAsync(string schoolId, Observation observation, bool wait, CancellationToken cancellationToken)
     {
-        if (!await ingest.WriteObservationAsync(schoolId, observation, wait, cancellationToken).ConfigureAwait(false) && wait)
+        // The visit pipeline saw the real name already; what is stored is minimised (policy 10.3).
+        var stored = minimiser is null ? observation : minimiser.Minimise(schoolId, observation);
+        if (!await ingest.WriteObservationAsync(schoolId, stored, wait, cancellationToken).ConfigureAwait(false) && wait)
         {
             Interlocked.Increment(ref _replayDrops);
         }

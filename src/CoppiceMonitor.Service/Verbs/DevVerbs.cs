@@ -1,15 +1,17 @@
 using System.Buffers;
 using System.CommandLine;
 using CoppiceMonitor.Service.Cli;
-using CoppiceMonitor.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using SmtpServer;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
 
 namespace CoppiceMonitor.Service.Verbs;
 
-/// <summary>Hidden developer verbs used by the demo: a local SMTP sink that writes each message to an .eml file.</summary>
+/// <summary>
+/// Hidden developer verbs used by the demo: a local SMTP sink that writes each message to an .eml file. (There is no
+/// visit export here: visit-level detail leaves the product only through an audited investigation; the demo reads
+/// its own throwaway database with deploy/dev/export-visits.sh.)
+/// </summary>
 public static class DevVerbs
 {
     public static Command Create()
@@ -32,13 +34,6 @@ public static class DevVerbs
         sink.SetAction((parse, ct) => RunSmtpSinkAsync(parse.GetValue(port), parse.GetRequiredValue(output), parse.InvocationConfiguration.Output, ct));
         dev.Subcommands.Add(sink);
 
-        var visitsOut = new Option<FileInfo>("--out") { Description = "TSV file to write.", Required = true };
-        var export = new Command("export-visits", "Write every stored visit of the school as TSV (staff_id, device_id, service, category, start_utc, end_utc, active_seconds, is_work_use), for comparing the demo with the simulation's truth.")
-        {
-            visitsOut,
-        };
-        export.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, (db, token) => ExportVisitsAsync(db, parse.GetRequiredValue(visitsOut), token), ct));
-        dev.Subcommands.Add(export);
         return dev;
     }
 
@@ -61,27 +56,6 @@ public static class DevVerbs
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping is this verb's normal end.
-        }
-
-        return ExitCodes.Success;
-    }
-
-    private static async Task<int> ExportVisitsAsync(DatabaseContext db, FileInfo file, CancellationToken cancellationToken)
-    {
-        var admin = db.Services.GetRequiredService<CoppiceDataSources>().Admin;
-        var writer = new StreamWriter(file.FullName);
-        await using (writer.ConfigureAwait(false))
-        {
-            await writer.WriteLineAsync("staff_id\tdevice_id\tservice\tcategory\tstart_utc\tend_utc\tactive_seconds\tis_work_use").ConfigureAwait(false);
-            var rows = 0;
-            await foreach (var v in VisitExport.ReadAllAsync(admin, db.SchoolId, cancellationToken).ConfigureAwait(false))
-            {
-                await writer.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{v.StaffId}\t{v.DeviceId}\t{v.Service}\t{v.Category}\t{v.StartUtc:O}\t{v.EndUtc:O}\t{v.ActiveSeconds}\t{(v.IsWorkUse ? 1 : 0)}")).ConfigureAwait(false);
-                rows++;
-            }
-
-            await db.Output.WriteLineAsync($"export-visits: {rows} visits written to {file.FullName}").ConfigureAwait(false);
         }
 
         return ExitCodes.Success;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CoppiceMonitor.Service.Pipeline;
+using CoppiceMonitor.Storage.Platform;
 using CoppiceMonitor.Storage.Retention;
 using CoppiceMonitor.Visits;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,14 +23,12 @@ public static class InvestigationVerbs
     {
         var staff = new Option<string>("--staff") { Description = "Staff id under investigation.", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why (recorded in the audit log).", Required = true };
-        var by = new Option<string>("--by") { Description = "Who authorised it.", Required = true };
-        var role = new Option<string>("--role") { Description = "Their role: hr or headteacher (policy: only these may open one).", Required = true };
-        role.AcceptOnlyFromAmong("hr", "headteacher");
+        var actor = ActingAccount("Who opens it: the e-mail of a staff member with the hr or headteacher role in the registry.");
         var from = new Option<DateOnly>("--from") { Description = "First day covered (yyyy-MM-dd, school local date).", Required = true };
         var to = new Option<DateOnly>("--to") { Description = "Last day covered (yyyy-MM-dd, inclusive).", Required = true };
         var open = new Command("open", "Open an investigation: holds the person's detail in the range against purges until closed.")
         {
-            staff, reason, by, role, from, to,
+            staff, reason, actor, from, to,
         };
         open.Validators.Add(r =>
         {
@@ -38,32 +37,31 @@ public static class InvestigationVerbs
                 r.AddError("--to is before --from.");
             }
         });
-        open.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, async (db, token) =>
+        open.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, (db, token) => Refusals(db, async () =>
         {
             var calendar = db.Services.GetRequiredService<VisitPipelineFactory>().CreateCalendar();
             var request = new InvestigationRequest(db.SchoolId, parse.GetRequiredValue(staff),
                 calendar.StartOfLocalDayUtc(parse.GetValue(from)), calendar.StartOfLocalDayUtc(parse.GetValue(to).AddDays(1)),
-                parse.GetRequiredValue(reason), parse.GetRequiredValue(by),
-                parse.GetValue(role) == "hr" ? InvestigatorRole.HR : InvestigatorRole.Headteacher);
-            var id = await Store(db).OpenAsync(request, token).ConfigureAwait(false);
+                parse.GetRequiredValue(reason));
+            var id = await Store(db).OpenAsync(request, parse.GetRequiredValue(actor), token).ConfigureAwait(false);
             await db.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"investigation {id} opened for {request.StaffId}, {request.FromUtc:u} .. {request.ToUtc:u}")).ConfigureAwait(false);
             return 0;
-        }, ct));
+        }), ct));
         return open;
     }
 
     private static Command CreateClose()
     {
         var id = new Argument<long>("ID") { Description = "Investigation id (see `investigation list`)." };
-        var by = new Option<string>("--by") { Description = "Who closes it.", Required = true };
+        var actor = ActingAccount("Who closes it: the e-mail of a staff member with the hr or headteacher role.");
         var reason = new Option<string>("--reason") { Description = "Outcome or reason (audited).", Required = true };
-        var close = new Command("close", "Close an investigation: releases its hold (detail then follows normal retention).") { id, by, reason };
-        close.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, async (db, token) =>
+        var close = new Command("close", "Close an investigation: releases its hold (detail then follows normal retention).") { id, actor, reason };
+        close.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, (db, token) => Refusals(db, async () =>
         {
-            await Store(db).CloseAsync(parse.GetValue(id), parse.GetRequiredValue(by), parse.GetRequiredValue(reason), token).ConfigureAwait(false);
+            await Store(db).CloseAsync(parse.GetValue(id), parse.GetRequiredValue(actor), parse.GetRequiredValue(reason), token).ConfigureAwait(false);
             await db.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"investigation {parse.GetValue(id)} closed")).ConfigureAwait(false);
             return 0;
-        }, ct));
+        }), ct));
         return close;
     }
 
@@ -90,26 +88,51 @@ public static class InvestigationVerbs
     {
         var id = new Argument<long>("ID") { Description = "Investigation id." };
         var output = new Option<FileInfo>("--out") { Description = "File to write.", Required = true };
-        var by = new Option<string>("--by") { Description = "Who exports (audited).", Required = true };
+        var actor = ActingAccount("Who exports: the e-mail of a staff member with the hr or headteacher role (audited).");
         var reason = new Option<string>("--reason") { Description = "Why (audited).", Required = true };
         var format = new Option<string>("--format") { Description = "csv or json.", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
-        var export = new Command("export", "Export the visit-level detail an investigation covers (audited).") { id, output, by, reason, format };
-        export.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, async (db, token) =>
+        var export = new Command("export", "Export the visit-level detail an investigation covers (audited).") { id, output, actor, reason, format };
+        export.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, (db, token) => Refusals(db, async () =>
         {
             var file = parse.GetRequiredValue(output);
-            var stream = file.Create();
+            // Detail of a person: 0600 in a 0700 folder whatever the umask; a refused export leaves no file behind.
             int count;
-            await using (stream.ConfigureAwait(false))
+            try
             {
-                count = await Store(db).ExportAsync(parse.GetValue(id), parse.GetRequiredValue(by), parse.GetRequiredValue(reason),
-                    parse.GetValue(format) == "json" ? ExportFormat.Json : ExportFormat.Csv, stream, token).ConfigureAwait(false);
+                var stream = PrivateFiles.Create(file.FullName);
+                await using (stream.ConfigureAwait(false))
+                {
+                    count = await Store(db).ExportAsync(parse.GetValue(id), parse.GetRequiredValue(actor), parse.GetRequiredValue(reason),
+                        parse.GetValue(format) == "json" ? ExportFormat.Json : ExportFormat.Csv, stream, token).ConfigureAwait(false);
+                }
+            }
+            catch (InvestigationException)
+            {
+                file.Delete();
+                throw;
             }
 
             await db.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"investigation {parse.GetValue(id)}: {count} visits exported to {file.FullName}")).ConfigureAwait(false);
             return 0;
-        }, ct));
+        }), ct));
         return export;
+    }
+
+    private static Option<string> ActingAccount(string description) => new("--as") { Description = description, Required = true };
+
+    /// <summary>A refusal by the database (unknown staff, no role, already closed) is a clear message and exit 1.</summary>
+    private static async Task<int> Refusals(DatabaseContext db, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (InvestigationException e)
+        {
+            await db.Error.WriteLineAsync($"coppice-monitor: investigation refused: {e.Message}").ConfigureAwait(false);
+            return Cli.ExitCodes.RuntimeFailure;
+        }
     }
 
     private static InvestigationStore Store(DatabaseContext db) => db.Services.GetRequiredService<InvestigationStore>();

@@ -227,16 +227,8 @@ public sealed class AnonymousUsageWriter(NpgsqlDataSource dataSource, TimeProvid
     {
         ArgumentNullException.ThrowIfNull(batch);
         var rows = batch.Rows;
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO anonymous_usage AS a (school_id, local_date, service, category, kind, active_seconds, devices)
-            SELECT school_id, local_date, service, category, kind, sum(active_seconds), sum(devices)
-            FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::smallint[], $6::bigint[], $7::int[])
-                AS t(school_id, local_date, service, category, kind, active_seconds, devices)
-            GROUP BY school_id, local_date, service, category, kind
-            ON CONFLICT (school_id, local_date, service, category, kind) DO UPDATE SET
-                active_seconds = a.active_seconds + excluded.active_seconds,
-                devices = COALESCE(a.devices, 0) + COALESCE(excluded.devices, 0)
-            """, connection, transaction);
+        // Through anonymous_usage_add: the ingest login can add to a total but holds no UPDATE to lower one.
+        await using var command = new NpgsqlCommand("SELECT anonymous_usage_add($1, $2, $3, $4, $5, $6, $7)", connection, transaction);
         command.Parameters.AddWithValue(rows.Select(r => r.SchoolId).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.LocalDate).ToArray());
         command.Parameters.AddWithValue(rows.Select(r => r.Service).ToArray());

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
+using CoppiceMonitor.Storage.Platform;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using CoppiceMonitor.Storage.Platform;
 
 namespace CoppiceMonitor.Storage.Ingest;
 
@@ -43,7 +43,8 @@ public sealed class IngestSpool : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
+        // Batches hold personal data: 0700 folder, 0600 segments, whatever the umask.
+        PrivateFiles.EnsureFolder(Directory);
         // The folder itself may be new: make its entry in the parent durable too (best effort: the parent may
         // not be readable, and a lost empty folder is recreated at the next start).
         try
@@ -87,7 +88,7 @@ public sealed class IngestSpool : IDisposable
             if (_current is null || _current.Length >= _segmentBytes)
             {
                 _current?.Dispose();
-                _current = new FileStream(SegmentPath(_currentSequence++), FileMode.Append, FileAccess.Write, FileShare.Read);
+                _current = PrivateFiles.Append(SegmentPath(_currentSequence++));
                 created = true;
                 if (_current.Length == 0)
                 {

@@ -54,9 +54,9 @@ public sealed record CoverageSummary(
 }
 
 /// <summary>
-/// The report aggregates, computed by PostgreSQL over the schema (schools, staff, visits, anonymous_usage) on the
-/// reporting role's connections: visit-level rows never leave the database. Local dates are taken in the school's
-/// zone inside SQL so a visit at 00:30 BST counts on the right day.
+/// The report aggregates, computed by PostgreSQL on the reporting role's connections: schools, staff and
+/// anonymous_usage directly, visits only through the aggregate functions report_staff_usage and report_coverage
+/// (whole local days in the school's zone, so a visit at 00:30 BST counts on the right day, and never a visit row).
 /// </summary>
 public sealed class ReportQueries(NpgsqlDataSource dataSource)
 {
@@ -89,43 +89,29 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
     public Task<IReadOnlyList<StaffRecord>> GetStaffAsync(string schoolId, CancellationToken cancellationToken) =>
         RegistryStore.ReadStaffAsync(dataSource, schoolId, cancellationToken);
 
-    /// <summary>Minutes per person, service and local date (in <paramref name="zone"/>) for visits starting in [start, end).</summary>
+    /// <summary>
+    /// Minutes per person, service and local date (in <paramref name="zone"/>) for visits starting on the local dates
+    /// [from, to], through report_staff_usage: the reporting login holds no right on the visits table itself, and
+    /// whole local days are the narrowest window, so no single visit can be isolated (policy 10.2).
+    /// </summary>
     public async Task<IReadOnlyList<StaffDailyUsage>> GetStaffUsageAsync(
         string schoolId,
         TimeZoneInfo zone,
-        DateTime startUtc,
-        DateTime endUtc,
+        DateOnly from,
+        DateOnly to,
         IReadOnlyCollection<string> categories,
         IReadOnlyCollection<string>? staffIds,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(categories);
-        var sql = $"""
-            SELECT staff_id, service, category, (start_utc AT TIME ZONE @zone)::date AS local_date,
-                   sum(active_seconds) / 60.0,
-                   sum(directed_seconds) / 60.0,
-                   sum(break_seconds) / 60.0,
-                   sum(non_directed_seconds) / 60.0,
-                   sum(outside_hours_seconds) / 60.0,
-                   sum(CASE WHEN is_work_use THEN active_seconds ELSE 0 END) / 60.0,
-                   sum(CASE WHEN is_work_use THEN directed_seconds ELSE 0 END) / 60.0
-            FROM visits
-            WHERE school_id = @school AND start_utc >= @from AND start_utc < @to AND category = ANY(@categories)
-            {(staffIds is null ? string.Empty : "AND staff_id = ANY(@staff)")}
-            GROUP BY 1, 2, 3, 4
-            ORDER BY 1, 2, 4
-            """;
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue("zone", ZoneName(zone));
+        await using var command = dataSource.CreateCommand("SELECT * FROM report_staff_usage(@school, @zone, @from, @to, @categories, @staff)");
         command.Parameters.AddWithValue("school", schoolId);
-        command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, startUtc);
-        command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, endUtc);
+        command.Parameters.AddWithValue("zone", ZoneName(zone));
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("to", to);
         command.Parameters.AddWithValue("categories", categories.ToArray());
-        if (staffIds is not null)
-        {
-            command.Parameters.AddWithValue("staff", staffIds.ToArray());
-        }
+        command.Parameters.Add(new NpgsqlParameter("staff", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)staffIds?.ToArray() ?? DBNull.Value });
 
         var rows = new List<StaffDailyUsage>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -179,33 +165,18 @@ public sealed class ReportQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Coverage over visits starting in [start, end) and anonymous totals of the local dates [from, to];
-    /// <paramref name="hiddenCategory"/> and <paramref name="encryptedDnsCategory"/> name what could not be seen.
+    /// Coverage over the local dates [from, to] in <paramref name="zone"/> (visits and anonymous totals), through
+    /// report_coverage; <paramref name="hiddenCategory"/> and <paramref name="encryptedDnsCategory"/> name what could not be seen.
     /// </summary>
-    public async Task<CoverageSummary> GetCoverageAsync(string schoolId, DateTime startUtc, DateTime endUtc, DateOnly from, DateOnly to,
+    public async Task<CoverageSummary> GetCoverageAsync(string schoolId, TimeZoneInfo zone, DateOnly from, DateOnly to,
         string hiddenCategory, string encryptedDnsCategory, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            WITH v AS (
-                SELECT category, active_seconds FROM visits
-                WHERE school_id = @school AND start_utc >= @from AND start_utc < @to),
-            a AS (
-                SELECT category, kind, active_seconds FROM anonymous_usage
-                WHERE school_id = @school AND local_date BETWEEN @fromDate AND @toDate)
-            SELECT
-                coalesce((SELECT sum(active_seconds) FROM v), 0) / 60.0,
-                coalesce((SELECT sum(active_seconds) FROM a), 0) / 60.0,
-                coalesce((SELECT sum(active_seconds) FROM a WHERE kind = -1), 0) / 60.0,
-                (coalesce((SELECT sum(active_seconds) FROM v WHERE category = @hidden), 0)
-                  + coalesce((SELECT sum(active_seconds) FROM a WHERE category = @hidden), 0)) / 60.0,
-                (coalesce((SELECT sum(active_seconds) FROM v WHERE category = @doh), 0)
-                  + coalesce((SELECT sum(active_seconds) FROM a WHERE category = @doh), 0)) / 60.0
-            """);
+        ArgumentNullException.ThrowIfNull(zone);
+        await using var command = dataSource.CreateCommand("SELECT * FROM report_coverage(@school, @zone, @from, @to, @hidden, @doh)");
         command.Parameters.AddWithValue("school", schoolId);
-        command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, startUtc);
-        command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, endUtc);
-        command.Parameters.AddWithValue("fromDate", from);
-        command.Parameters.AddWithValue("toDate", to);
+        command.Parameters.AddWithValue("zone", ZoneName(zone));
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("to", to);
         command.Parameters.AddWithValue("hidden", hiddenCategory);
         command.Parameters.AddWithValue("doh", encryptedDnsCategory);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -28,7 +28,10 @@ public static class AuditActions
     public const string DetailRead = "detail.read";
 }
 
-/// <summary>Append-only audit trail (audit_events; the database refuses updates and deletes).</summary>
+/// <summary>
+/// Append-only audit trail (audit_events): rows go in through audit_append only, which records the database login
+/// beside the account and chains each row to the previous one by hash (<see cref="AuditChainVerifier"/>).
+/// </summary>
 public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider timeProvider)
 {
     public async Task<long> WriteAsync(AuditEntry entry, CancellationToken cancellationToken = default)
@@ -41,18 +44,18 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider timeProvi
     public async Task<long> WriteAsync(AuditEntry entry, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO audit_events (occurred_utc, actor, action, reason, school_id, investigation_id, subject_staff_id, row_count, details)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
-            """, connection, transaction);
-        command.Parameters.AddWithValue(timeProvider.GetUtcNow().UtcDateTime);
+        // The only way in: audit_append (SECURITY DEFINER, owned by the NOLOGIN audit owner) records the login and
+        // chains the row's hash; no login holds INSERT on audit_events.
+        await using var command = new NpgsqlCommand(
+            "SELECT audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9)", connection, transaction);
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, timeProvider.GetUtcNow().UtcDateTime);
         command.Parameters.AddWithValue(entry.Actor);
         command.Parameters.AddWithValue(entry.Action);
-        command.Parameters.AddWithValue((object?)entry.Reason ?? DBNull.Value);
-        command.Parameters.AddWithValue((object?)entry.SchoolId ?? DBNull.Value);
-        command.Parameters.AddWithValue((object?)entry.InvestigationId ?? DBNull.Value);
-        command.Parameters.AddWithValue((object?)entry.SubjectStaffId ?? DBNull.Value);
-        command.Parameters.AddWithValue((object?)entry.RowCount ?? DBNull.Value);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Reason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.SchoolId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.InvestigationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.SubjectStaffId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.RowCount ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter
         {
             Value = entry.Counts is null ? DBNull.Value : JsonSerializer.Serialize(entry.Counts),

@@ -3,14 +3,25 @@ using System.Text;
 using System.Text.Json;
 using CoppiceMonitor.Storage.Entities;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace CoppiceMonitor.Storage.Retention;
 
-/// <summary>Who may open an investigation (policy 10.2/10.4): HR or the headteacher.</summary>
-public enum InvestigatorRole
+/// <summary>Why an investigation call was refused: a clear message for the person, never a stack trace.</summary>
+public enum InvestigationFailure
 {
-    HR,
-    Headteacher,
+    NotFound,
+    AlreadyClosed,
+    NotAuthorised,
+    UnknownStaff,
+    InvalidRequest,
+}
+
+/// <summary>An investigation call the database refused (who, what and why are in the message).</summary>
+public sealed class InvestigationException(InvestigationFailure failure, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public InvestigationFailure Failure { get; } = failure;
 }
 
 public enum ExportFormat
@@ -25,89 +36,49 @@ public sealed record InvestigationRequest(
     string StaffId,
     DateTime FromUtc,
     DateTime ToUtc,
-    string Reason,
-    string OpenedBy,
-    InvestigatorRole Role);
+    string Reason);
 
 /// <summary>
-/// Investigations: opening one holds the person's rows in its range against purges until it is closed. Opening,
-/// closing, every read of visit-level detail and every export writes an audit event (who, when, why, how many rows),
-/// in the same transaction as the action.
+/// Investigations (policy 10.2/10.4), for the CLI and the portal alike. Every method takes the acting account (a
+/// staff member's e-mail): the database functions investigation_open/close/visits check that account is a staff
+/// member of the school with the hr or headteacher role, that the subject exists, and append the audit row (who,
+/// which login, when, why, how many rows) in the same transaction as the action. Opening holds the person's rows in
+/// the range against purges until it is closed.
 /// </summary>
-public sealed class InvestigationStore(NpgsqlDataSource dataSource, AuditLog auditLog, TimeProvider timeProvider)
+public sealed class InvestigationStore(NpgsqlDataSource dataSource, TimeProvider timeProvider)
 {
-    private const string VisitSelect = """
-        SELECT id, school_id, staff_id, device_id, service, category, start_utc, end_utc, active_seconds, directed_seconds,
-               break_seconds, non_directed_seconds, outside_hours_seconds, is_work_use, site_name, evidence_count, batch_id
-        """;
-
-    public async Task<long> OpenAsync(InvestigationRequest request, CancellationToken cancellationToken = default)
+    public async Task<long> OpenAsync(InvestigationRequest request, string actingAccount, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Reason);
-        ArgumentException.ThrowIfNullOrWhiteSpace(request.OpenedBy);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actingAccount);
         if (request.ToUtc <= request.FromUtc)
         {
-            throw new ArgumentException("the range must end after it starts", nameof(request));
+            throw new InvestigationException(InvestigationFailure.InvalidRequest, "the range must end after it starts");
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        long id;
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO investigations (school_id, staff_id, from_utc, to_utc, reason, opened_by, opened_by_role, opened_utc)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
-            """, connection, transaction))
-        {
-            insert.Parameters.AddWithValue(request.SchoolId);
-            insert.Parameters.AddWithValue(request.StaffId);
-            insert.Parameters.AddWithValue(DateTime.SpecifyKind(request.FromUtc, DateTimeKind.Utc));
-            insert.Parameters.AddWithValue(DateTime.SpecifyKind(request.ToUtc, DateTimeKind.Utc));
-            insert.Parameters.AddWithValue(request.Reason);
-            insert.Parameters.AddWithValue(request.OpenedBy);
-            insert.Parameters.AddWithValue(request.Role.ToString());
-            insert.Parameters.AddWithValue(timeProvider.GetUtcNow().UtcDateTime);
-            id = (long)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-
-        var held = await CountVisitsAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
-        await auditLog.WriteAsync(new AuditEntry(request.OpenedBy, AuditActions.InvestigationOpen, request.Reason, request.SchoolId, id,
-            request.StaffId, held, new Dictionary<string, long> { ["visits_held"] = held }), connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return id;
+        await using var command = dataSource.CreateCommand("SELECT investigation_open($1, $2, $3, $4, $5, $6, $7)");
+        command.Parameters.AddWithValue(request.SchoolId);
+        command.Parameters.AddWithValue(request.StaffId);
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, DateTime.SpecifyKind(request.FromUtc, DateTimeKind.Utc));
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, DateTime.SpecifyKind(request.ToUtc, DateTimeKind.Utc));
+        command.Parameters.AddWithValue(request.Reason);
+        command.Parameters.AddWithValue(actingAccount);
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, timeProvider.GetUtcNow().UtcDateTime);
+        return await Translate(async () => (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!).ConfigureAwait(false);
     }
 
-    /// <summary>Closes the investigation; its rows are released to the next purge.</summary>
-    public async Task CloseAsync(long investigationId, string closedBy, string reason, CancellationToken cancellationToken = default)
+    /// <summary>Closes the investigation (its rows are released to the next purge); returns how many visits it covered.</summary>
+    public async Task<long> CloseAsync(long investigationId, string actingAccount, string reason, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(closedBy);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actingAccount);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        string schoolId, staffId;
-        await using (var close = new NpgsqlCommand("""
-            UPDATE investigations SET closed_utc = $2, closed_by = $3, close_reason = $4
-            WHERE id = $1 AND closed_utc IS NULL RETURNING school_id, staff_id
-            """, connection, transaction))
-        {
-            close.Parameters.AddWithValue(investigationId);
-            close.Parameters.AddWithValue(timeProvider.GetUtcNow().UtcDateTime);
-            close.Parameters.AddWithValue(closedBy);
-            close.Parameters.AddWithValue(reason);
-            await using var reader = await close.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException($"investigation {investigationId} does not exist or is already closed");
-            }
-
-            schoolId = reader.GetString(0);
-            staffId = reader.GetString(1);
-        }
-
-        var count = await CountVisitsAsync(connection, transaction, investigationId, cancellationToken).ConfigureAwait(false);
-        await auditLog.WriteAsync(new AuditEntry(closedBy, AuditActions.InvestigationClose, reason, schoolId, investigationId, staffId, count),
-            connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = dataSource.CreateCommand("SELECT investigation_close($1, $2, $3, $4)");
+        command.Parameters.AddWithValue(investigationId);
+        command.Parameters.AddWithValue(actingAccount);
+        command.Parameters.AddWithValue(reason);
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, timeProvider.GetUtcNow().UtcDateTime);
+        return await Translate(async () => (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<InvestigationRow>> ListAsync(string? schoolId = null, bool includeClosed = false, CancellationToken cancellationToken = default)
@@ -116,7 +87,7 @@ public sealed class InvestigationStore(NpgsqlDataSource dataSource, AuditLog aud
             SELECT id, school_id, staff_id, from_utc, to_utc, reason, opened_by, opened_by_role, opened_utc, closed_utc, closed_by, close_reason
             FROM investigations WHERE ($1::text IS NULL OR school_id = $1) AND ($2 OR closed_utc IS NULL) ORDER BY id
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)schoolId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)schoolId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.AddWithValue(includeClosed);
         var rows = new List<InvestigationRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -143,98 +114,46 @@ public sealed class InvestigationStore(NpgsqlDataSource dataSource, AuditLog aud
     }
 
     /// <summary>The investigation's visit-level detail (live and held rows); audited as a detail read.</summary>
-    public async Task<IReadOnlyList<VisitRow>> ReadVisitsAsync(long investigationId, string actor, string reason, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var (inv, rows) = await LoadAsync(connection, transaction, investigationId, cancellationToken).ConfigureAwait(false);
-        await auditLog.WriteAsync(new AuditEntry(actor, AuditActions.InvestigationRead, reason, inv.SchoolId, investigationId, inv.StaffId, rows.Count),
-            connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return rows;
-    }
+    public Task<IReadOnlyList<VisitRow>> ReadVisitsAsync(long investigationId, string actingAccount, string reason, CancellationToken cancellationToken = default) =>
+        LoadAsync(investigationId, actingAccount, reason, null, cancellationToken);
 
     /// <summary>Writes the investigation's visits to <paramref name="output"/> as CSV or JSON; audited. Returns the row count.</summary>
-    public async Task<int> ExportAsync(long investigationId, string actor, string reason, ExportFormat format, Stream output,
+    public async Task<int> ExportAsync(long investigationId, string actingAccount, string reason, ExportFormat format, Stream output,
         CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         ArgumentNullException.ThrowIfNull(output);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var (inv, rows) = await LoadAsync(connection, transaction, investigationId, cancellationToken).ConfigureAwait(false);
+        var rows = await LoadAsync(investigationId, actingAccount, reason, format, cancellationToken).ConfigureAwait(false);
         if (format == ExportFormat.Csv)
         {
             await WriteCsvAsync(rows, output, cancellationToken).ConfigureAwait(false);
         }
         else
         {
+            var inv = (await ListAsync(null, includeClosed: true, cancellationToken).ConfigureAwait(false)).First(i => i.Id == investigationId);
             await WriteJsonAsync(inv, rows, output, cancellationToken).ConfigureAwait(false);
         }
 
-        await auditLog.WriteAsync(new AuditEntry(actor, AuditActions.InvestigationExport, reason, inv.SchoolId, investigationId, inv.StaffId,
-            rows.Count, new Dictionary<string, long> { ["visits"] = rows.Count, ["format_" + format.ToString().ToLowerInvariant()] = 1 }),
-            connection, transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return rows.Count;
     }
 
-    private static async Task<long> CountVisitsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<VisitRow>> LoadAsync(long investigationId, string actingAccount, string reason, ExportFormat? format,
+        CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT (SELECT count(*) FROM visits v WHERE v.school_id = i.school_id AND v.staff_id = i.staff_id AND v.start_utc >= i.from_utc AND v.start_utc < i.to_utc)
-                 + (SELECT count(*) FROM held_visits v WHERE v.school_id = i.school_id AND v.staff_id = i.staff_id AND v.start_utc >= i.from_utc AND v.start_utc < i.to_utc)
-            FROM investigations i WHERE i.id = $1
-            """, connection, transaction);
-        command.Parameters.AddWithValue(id);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    private static async Task<(InvestigationRow Investigation, List<VisitRow> Visits)> LoadAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, long id, CancellationToken cancellationToken)
-    {
-        InvestigationRow inv;
-        await using (var command = new NpgsqlCommand(
-            "SELECT school_id, staff_id, from_utc, to_utc, reason, opened_by, opened_by_role, opened_utc FROM investigations WHERE id = $1",
-            connection, transaction))
+        ArgumentException.ThrowIfNullOrWhiteSpace(actingAccount);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, school_id, staff_id, device_id, service, category, start_utc, end_utc, active_seconds, directed_seconds,
+                   break_seconds, non_directed_seconds, outside_hours_seconds, is_work_use, site_name, evidence_count, batch_id
+            FROM investigation_visits($1, $2, $3, $4, $5)
+            """);
+        command.Parameters.AddWithValue(investigationId);
+        command.Parameters.AddWithValue(actingAccount);
+        command.Parameters.AddWithValue(reason);
+        command.Parameters.Add(new NpgsqlParameter { Value = format is { } f ? f.ToString().ToLowerInvariant() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, timeProvider.GetUtcNow().UtcDateTime);
+        return await Translate<IReadOnlyList<VisitRow>>(async () =>
         {
-            command.Parameters.AddWithValue(id);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException($"investigation {id} does not exist");
-            }
-
-            inv = new InvestigationRow
-            {
-                Id = id,
-                SchoolId = reader.GetString(0),
-                StaffId = reader.GetString(1),
-                FromUtc = reader.GetDateTime(2),
-                ToUtc = reader.GetDateTime(3),
-                Reason = reader.GetString(4),
-                OpenedBy = reader.GetString(5),
-                OpenedByRole = reader.GetString(6),
-                OpenedUtc = reader.GetDateTime(7),
-            };
-        }
-
-        var visits = new List<VisitRow>();
-        await using (var command = new NpgsqlCommand($"""
-            SELECT * FROM (
-                {VisitSelect} FROM visits WHERE school_id = $1 AND staff_id = $2 AND start_utc >= $3 AND start_utc < $4
-                UNION
-                {VisitSelect} FROM held_visits WHERE school_id = $1 AND staff_id = $2 AND start_utc >= $3 AND start_utc < $4
-            ) v ORDER BY start_utc, id
-            """, connection, transaction))
-        {
-            command.Parameters.AddWithValue(inv.SchoolId);
-            command.Parameters.AddWithValue(inv.StaffId);
-            command.Parameters.AddWithValue(inv.FromUtc);
-            command.Parameters.AddWithValue(inv.ToUtc);
+            var visits = new List<VisitRow>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -259,10 +178,33 @@ public sealed class InvestigationStore(NpgsqlDataSource dataSource, AuditLog aud
                     BatchId = reader.GetGuid(16),
                 });
             }
-        }
 
-        return (inv, visits);
+            return visits;
+        }).ConfigureAwait(false);
     }
+
+    /// <summary>The functions' refusals (SQLSTATE) as <see cref="InvestigationException"/> with the database's message.</summary>
+    private static async Task<T> Translate<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (Failure(e.SqlState) is { } failure)
+        {
+            throw new InvestigationException(failure, e.MessageText, e);
+        }
+    }
+
+    private static InvestigationFailure? Failure(string sqlState) => sqlState switch
+    {
+        PostgresErrorCodes.NoDataFound => InvestigationFailure.NotFound,
+        PostgresErrorCodes.ForeignKeyViolation => InvestigationFailure.UnknownStaff,
+        PostgresErrorCodes.ObjectNotInPrerequisiteState => InvestigationFailure.AlreadyClosed,
+        PostgresErrorCodes.InsufficientPrivilege => InvestigationFailure.NotAuthorised,
+        PostgresErrorCodes.InvalidParameterValue or PostgresErrorCodes.CheckViolation => InvestigationFailure.InvalidRequest,
+        _ => null,
+    };
 
     private static async Task WriteCsvAsync(IReadOnlyList<VisitRow> rows, Stream output, CancellationToken cancellationToken)
     {

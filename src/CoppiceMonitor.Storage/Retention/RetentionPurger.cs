@@ -133,13 +133,11 @@ public sealed class RetentionPurger(
         deleted["ingest_batches"] = await ExecuteAsync(connection, transaction,
             "DELETE FROM ingest_batches WHERE written_utc < $1", cancellationToken, batchCutoff).ConfigureAwait(false);
 
-        // The audit trigger lets this (and only this) delete through, for rows older than the audit window.
+        // Only audit_purge (owned by the NOLOGIN audit owner) can delete audit rows, and never less than a year back;
+        // it keeps each removed row's hash so the chain stays checkable.
         var auditCutoff = today.AddYears(-opts.AuditYears).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        await ExecuteAsync(connection, transaction, "SELECT set_config('coppice.audit_purge_before', $1, true)", cancellationToken,
-            auditCutoff.ToString("O", System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
-        deleted["audit_events"] = await ExecuteAsync(connection, transaction,
-            "DELETE FROM audit_events WHERE occurred_utc < $1", cancellationToken, auditCutoff).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, "SELECT set_config('coppice.audit_purge_before', '', true)", cancellationToken).ConfigureAwait(false);
+        deleted["audit_events"] = await ScalarAsync(connection, transaction, "SELECT audit_purge($1)", cancellationToken, auditCutoff)
+            .ConfigureAwait(false);
 
         var counts = new Dictionary<string, long>(deleted, StringComparer.Ordinal);
         foreach (var (table, count) in moved)

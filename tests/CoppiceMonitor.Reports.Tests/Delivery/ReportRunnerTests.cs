@@ -168,6 +168,16 @@ public sealed class ReportRunnerTests(PostgresCluster cluster) : IClassFixture<P
             foreach (var file in new[] { "report.html", "report.txt", "usage.csv", "chart.png", "message.eml" })
             {
                 Assert.True(File.Exists(Path.Combine(result.ArchiveFolder!, file)), $"{file} missing in {result.ArchiveFolder}");
+                if (!OperatingSystem.IsWindows())
+                {
+                    // A report names people: 0600 in a 0700 folder whatever the test process's umask.
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(result.ArchiveFolder!, file)));
+                }
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(result.ArchiveFolder!));
             }
         }
 

@@ -5,7 +5,7 @@ public sealed class CoppiceCommandLineTests
     public static TheoryData<string> VerbPaths() => new()
     {
         "run", "replay", "inspect", "interfaces", "staff import", "devices import", "db migrate",
-        "investigation open", "investigation close", "investigation list", "investigation export",
+        "investigation open", "investigation close", "investigation list", "investigation export", "audit verify",
         "report send", "purge", "status", "simulate", "dev smtp-sink",
     };
 

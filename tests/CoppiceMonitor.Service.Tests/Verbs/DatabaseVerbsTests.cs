@@ -67,6 +67,20 @@ public sealed class DatabaseVerbsTests : IClassFixture<PostgresCluster>, IClassF
         var visits = (long)(await dataSource.CreateCommand("SELECT count(*) FROM visits").ExecuteScalarAsync())!;
         Assert.True(visits > 0);
         Assert.Contains("replay: ", replay.Stderr, StringComparison.Ordinal);
+        // Policy 10.3 over the replayed day: no stored observation names a special-category site; they carry the
+        // category instead (nothing is held: no investigation is open yet).
+        var catalog = CoppiceMonitor.Visits.ServiceCatalog.LoadDefault(new CoppiceMonitor.Visits.CatalogueOptions());
+        var names = new List<string>();
+        await using (var reader = await dataSource.CreateCommand("SELECT DISTINCT name FROM observations WHERE name IS NOT NULL AND kind NOT IN (5, 7)").ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.DoesNotContain(names, n => catalog.Classify(n).IsSpecialCategory);
+        Assert.Contains(names, CoppiceMonitor.Visits.ServiceCategories.IsSpecial);
 
         // Issue 12: a dry run needs no SMTP settings at all, and writes one folder per report (the headteacher's
         // summary no longer overwrites the team report of the same person).
@@ -89,17 +103,36 @@ public sealed class DatabaseVerbsTests : IClassFixture<PostgresCluster>, IClassF
         Assert.NotEmpty(Directory.GetFiles(output, "report.html", SearchOption.AllDirectories));
 
         var staffId = File.ReadLines(_day.Folder.File("staff.csv")).Skip(2).First().Split(',')[0];
-        var open = await Run("investigation", "open", "--staff", staffId, "--reason", "test", "--by", "head", "--role", "headteacher", "--from", "2026-10-14", "--to", "2026-10-14");
+        // The acting account is a staff member with the headteacher role in the imported registry.
+        var head = File.ReadLines(_day.Folder.File("staff.csv")).Skip(1).Select(l => l.Split(','))
+            .First(f => f[^1].Contains("headteacher", StringComparison.Ordinal))[2];
+        var notAllowed = await Run("investigation", "open", "--staff", staffId, "--reason", "test", "--as", "someone@else.example", "--from", "2026-10-14", "--to", "2026-10-14");
+        Assert.True(notAllowed.ExitCode == 1, notAllowed.ToString());
+        Assert.Contains("is not a staff member", notAllowed.Stderr, StringComparison.Ordinal);
+        var open = await Run("investigation", "open", "--staff", staffId, "--reason", "test", "--as", head, "--from", "2026-10-14", "--to", "2026-10-14");
         Assert.True(open.ExitCode == 0, open.ToString());
         var list = await Run("investigation", "list");
         Assert.Contains(staffId, list.Stdout, StringComparison.Ordinal);
         var id = list.Stdout.Split('\n')[1].Split('\t')[0];
         var exportFile = Path.Combine(_folder.Path, "export.csv");
-        var export = await Run("investigation", "export", id, "--out", exportFile, "--by", "head", "--reason", "review");
+        var export = await Run("investigation", "export", id, "--out", exportFile, "--as", head, "--reason", "review");
         Assert.True(export.ExitCode == 0, export.ToString());
         Assert.StartsWith("visit_id,", File.ReadLines(exportFile).First(), StringComparison.Ordinal);
-        var close = await Run("investigation", "close", id, "--by", "head", "--reason", "done");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(exportFile));
+        }
+
+        var close = await Run("investigation", "close", id, "--as", head, "--reason", "done");
         Assert.True(close.ExitCode == 0, close.ToString());
+        var closeAgain = await Run("investigation", "close", id, "--as", head, "--reason", "done");
+        Assert.True(closeAgain.ExitCode == 1, closeAgain.ToString());
+        Assert.Contains($"investigation {id} is already closed", closeAgain.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", closeAgain.Stderr, StringComparison.Ordinal);
+
+        var verify = await Run("audit", "verify");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("audit chain intact", verify.Stdout, StringComparison.Ordinal);
 
         var purge = await Run("purge", "--dry-run");
         Assert.True(purge.ExitCode == 0, purge.ToString());
@@ -129,9 +162,34 @@ public sealed class DatabaseVerbsTests : IClassFixture<PostgresCluster>, IClassF
     }
 
     [Fact]
+    public async Task AuditVerify_RowTamperedByTheOwnersLogin_ExitsOneNamingTheRow()
+    {
+        var migrate = await Run("db", "migrate");
+        Assert.True(migrate.ExitCode == 0, migrate.ToString());
+        await using var dataSource = NpgsqlDataSource.Create(_connectionString);
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((long)(await dataSource.CreateCommand(
+                $"SELECT audit_append(now(), 'ict@coppice.example', 'test.event', 'reason {i}', 'coppice-primary', NULL, NULL, {i}, NULL)").ExecuteScalarAsync())!);
+        }
+
+        Assert.Equal(0, (await Run("audit", "verify")).ExitCode);
+        // The test's connection is the server's superuser, as the embedded install's owner login is: it must switch the
+        // triggers off to edit a row at all, and the chain still shows it.
+        await dataSource.CreateCommand(
+            $"SET session_replication_role = replica; UPDATE audit_events SET reason = 'nothing to see' WHERE id = {ids[1]}").ExecuteNonQueryAsync();
+
+        var result = await Run("audit", "verify");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"audit chain BROKEN at row {ids[1]}", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvestigationClose_UnknownId_ExitsOne()
     {
-        var result = await Run("investigation", "close", "99999", "--by", "head", "--reason", "x");
+        var result = await Run("investigation", "close", "99999", "--as", "head@coppice.example", "--reason", "x");
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.StartsWith("coppice-monitor: ", result.Stderr.Split('\n').First(l => l.StartsWith("coppice-monitor", StringComparison.Ordinal)), StringComparison.Ordinal);

@@ -8,10 +8,10 @@ public sealed class EveryVerbErrorTests : IDisposable
     public static TheoryData<string> ConfiguredVerbs() => new()
     {
         "run", "replay {pcap}", "staff import {csv}", "devices import {csv}", "db migrate",
-        "investigation open --staff s1 --reason r --by hr1 --role hr --from 2026-10-01 --to 2026-10-31",
-        "investigation close 1 --by hr1 --reason done", "investigation list",
-        "investigation export 1 --out {dir}/i.csv --by hr1 --reason r", "report send --period last-week", "purge --dry-run", "status",
-        "dev export-visits --out {dir}/v.tsv",
+        "investigation open --staff s1 --reason r --as hr1@school.example --from 2026-10-01 --to 2026-10-31",
+        "investigation close 1 --as hr1@school.example --reason done", "investigation list",
+        "investigation export 1 --out {dir}/i.csv --as hr1@school.example --reason r", "report send --period last-week", "purge --dry-run", "status",
+        "audit verify",
     };
 
     [Theory]
@@ -41,7 +41,8 @@ public sealed class EveryVerbErrorTests : IDisposable
     [InlineData("status", "--watch")]
     [InlineData("inspect")]
     [InlineData("simulate")]
-    [InlineData("dev", "export-visits")]
+    [InlineData("dev", "export-visits")] // removed from the product (issue 13): an unknown verb
+    [InlineData("audit", "verify", "now")]
     [InlineData("--school")]
     public async Task BadArguments_MoreVerbs_ExitTwo(params string[] args)
     {

@@ -17,6 +17,8 @@ public sealed class RetentionPurgerTests(PostgresCluster cluster) : IClassFixtur
     private static readonly DateTime Today = Now.UtcDateTime.Date;
     private const ulong P1Mac = 0x02_00_00_00_00_01;
     private const ulong OtherMac = 0x02_00_00_00_00_99;
+    private const string HrLead = "hr.lead@s1.example";
+    private const string Head = "head@s1.example";
 
     private sealed record Setup(string ConnectionString, NpgsqlDataSource DataSource, FakeTimeProvider Time, RetentionPurger Purger,
         InvestigationStore Investigations, AuditLog Audit, long InvestigationId) : IAsyncDisposable
@@ -41,6 +43,14 @@ public sealed class RetentionPurgerTests(PostgresCluster cluster) : IClassFixtur
             Schools = { ["s2"] = new RetentionWindows { VisitsDays = 5 } },
         });
         var registry = new RegistryStore(dataSource, time);
+        // Investigations check the subject is in the registry and the actor holds the hr or headteacher role there.
+        await registry.ApplyStaffAsync("s1",
+        [
+            new StaffRecord("p1", "Person One", "p1@s1.example", null, StaffRoles.None),
+            new StaffRecord("p2", "Person Two", "p2@s1.example", null, StaffRoles.None),
+            new StaffRecord("hr", "HR Lead", HrLead, null, StaffRoles.Hr),
+            new StaffRecord("head", "Head", Head, null, StaffRoles.Headteacher),
+        ]);
         await registry.ApplyDevicesAsync("s1", [new DeviceRecord("d-p1", "p1", new MacAddress(P1Mac), null, null, DeviceKind.Staff, [])]);
         await registry.ApplyDevicesAsync("s2", []);
 
@@ -79,9 +89,9 @@ public sealed class RetentionPurgerTests(PostgresCluster cluster) : IClassFixtur
         Assert.Equal(visits.Count + observations.Count, maintenance.StragglersMoved);
 
         var audit = new AuditLog(dataSource, time);
-        var investigations = new InvestigationStore(dataSource, audit, time);
+        var investigations = new InvestigationStore(dataSource, time);
         var id = await investigations.OpenAsync(new InvestigationRequest("s1", "p1", Today.AddDays(-16), Today.AddDays(-10),
-            "Grievance 2026-17", "hr.lead", InvestigatorRole.HR));
+            "Grievance 2026-17"), HrLead);
         return new Setup(cs, dataSource, time, new RetentionPurger(dataSource, options, audit, time), investigations, audit, id);
     }
 
@@ -109,7 +119,7 @@ public sealed class RetentionPurgerTests(PostgresCluster cluster) : IClassFixtur
             $"SELECT count(*) FROM visits WHERE (school_id = 's1' AND start_utc < '{cutoffS1}') OR (school_id = 's2' AND start_utc < '{cutoffS2}')"));
 
         // The investigation still sees all of its rows: live ones and the held ones.
-        var detail = await s.Investigations.ReadVisitsAsync(s.InvestigationId, "hr.lead", "case review");
+        var detail = await s.Investigations.ReadVisitsAsync(s.InvestigationId, HrLead, "case review");
         Assert.Equal(12, detail.Count);
 
         var audit = await s.Audit.ListAsync(Today.AddYears(-1), Today.AddDays(1), AuditActions.Purge);
@@ -158,7 +168,7 @@ public sealed class RetentionPurgerTests(PostgresCluster cluster) : IClassFixtur
         await using var s = await ArrangeAsync();
         await s.Purger.PurgeAsync();
 
-        await s.Investigations.CloseAsync(s.InvestigationId, "hr.lead", "case closed");
+        await s.Investigations.CloseAsync(s.InvestigationId, HrLead, "case closed");
         var result = await s.Purger.PurgeAsync();
 
         Assert.Equal(12, result.Deleted["held_visits"]);
@@ -201,8 +211,8 @@ public sealed class RetentionPurgerTests(PostgresCluster cluster) : IClassFixtur
         using var csv = new MemoryStream();
         using var json = new MemoryStream();
 
-        var csvRows = await s.Investigations.ExportAsync(s.InvestigationId, "head", "disciplinary hearing", ExportFormat.Csv, csv);
-        var jsonRows = await s.Investigations.ExportAsync(s.InvestigationId, "head", "disciplinary hearing", ExportFormat.Json, json);
+        var csvRows = await s.Investigations.ExportAsync(s.InvestigationId, Head, "disciplinary hearing", ExportFormat.Csv, csv);
+        var jsonRows = await s.Investigations.ExportAsync(s.InvestigationId, Head, "disciplinary hearing", ExportFormat.Json, json);
 
         Assert.Equal(12, csvRows);
         Assert.Equal(12, jsonRows);
@@ -211,7 +221,7 @@ public sealed class RetentionPurgerTests(PostgresCluster cluster) : IClassFixtur
         Assert.Equal(12, doc.RootElement.GetProperty("visits").GetArrayLength());
         var exports = await s.Audit.ListAsync(Today.AddYears(-1), Today.AddDays(1), AuditActions.InvestigationExport);
         Assert.Equal(2, exports.Count);
-        Assert.All(exports, e => Assert.Equal(("head", "disciplinary hearing", 12L), (e.Actor, e.Reason, e.RowCount)));
+        Assert.All(exports, e => Assert.Equal((Head, "disciplinary hearing", 12L), (e.Actor, e.Reason, e.RowCount)));
     }
 
     [Fact]
