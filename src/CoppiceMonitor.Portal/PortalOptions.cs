@@ -10,8 +10,13 @@ public sealed class PortalOptions
     /// <summary>`run` serves the portal beside the monitor when true (`coppice-monitor portal` serves it regardless).</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>HTTPS addresses to listen on, e.g. https://0.0.0.0:8443 (plain http is refused).</summary>
-    public string[] Urls { get; set; } = ["https://0.0.0.0:8443"];
+    public const string DefaultUrl = "https://0.0.0.0:8443";
+
+    /// <summary>HTTPS addresses to listen on (default https://0.0.0.0:8443; plain http is refused).</summary>
+    /// <remarks>Empty by default: the configuration binder appends to an array's initial items instead of replacing them.</remarks>
+    public string[] Urls { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveUrls => Urls.Length == 0 ? [DefaultUrl] : Urls;
 
     /// <summary>A PKCS#12 (.pfx) certificate; empty = a self-signed one generated on first start (trial only).</summary>
     public string? CertificatePath { get; set; }

@@ -53,9 +53,7 @@ public static class PortalServiceCollectionExtensions
             .AddIdentityCookies();
         services.AddIdentityCore<PortalUser>(o =>
             {
-                o.User.RequireUniqueEmail = true;
-                o.Password.RequiredLength = 12;
-                o.Password.RequireNonAlphanumeric = false;
+                PasswordRules.Apply(o);
                 o.Lockout.AllowedForNewUsers = true;
                 o.Lockout.MaxFailedAccessAttempts = options.MaxFailedSignIns;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(options.LockoutMinutes);

@@ -41,7 +41,7 @@ public static class PortalApplication
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            foreach (var url in options.Urls)
+            foreach (var url in options.EffectiveUrls)
             {
                 var endPoint = ParseHttpsUrl(url);
                 kestrel.Listen(endPoint, listen => listen.UseHttps(certificate));
