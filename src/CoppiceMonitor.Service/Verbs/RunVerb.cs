@@ -20,6 +20,7 @@ public static class RunVerb
             builder.Services.AddCoppiceCaptureOptions(builder.Configuration);
             builder.Services.AddCoppiceScheduledJobs(builder.Configuration);
             builder.Services.AddHostedService<MonitorWorker>();
+            builder.Services.AddCoppicePortalHosting(builder.Configuration);
             using var host = builder.Build();
             VerbRunner.ValidateOptions(host.Services);
             await host.RunAsync(ct).ConfigureAwait(false);
