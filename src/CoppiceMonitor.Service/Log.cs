@@ -44,9 +44,6 @@ internal static partial class Log
     [LoggerMessage(5012, LogLevel.Warning, "Capture:Interfaces is empty: nothing is captured (jobs and ingest of the spool still run)")]
     public static partial void NoInterfaces(ILogger logger);
 
-    [LoggerMessage(5013, LogLevel.Error, "Capture on {Interface} failed; stopping the service")]
-    public static partial void CaptureFailed(ILogger logger, Exception exception, string @interface);
-
     [LoggerMessage(5014, LogLevel.Warning, "Could not write status.json")]
     public static partial void StatusWriteFailed(ILogger logger, Exception exception);
 }

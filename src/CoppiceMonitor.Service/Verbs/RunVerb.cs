@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CoppiceMonitor.Capture;
 using CoppiceMonitor.Service.Cli;
 using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Service.Pipeline;
@@ -17,7 +18,7 @@ public static class RunVerb
         {
             var builder = CoppiceHost.CreateBuilder(CoppiceCommandLine.Globals(parse), HostKind.Worker);
             builder.Services.AddCoppicePipeline(builder.Configuration);
-            builder.Services.AddCoppiceCaptureOptions(builder.Configuration);
+            builder.Services.AddCoppiceCapture(builder.Configuration);
             builder.Services.AddCoppiceScheduledJobs(builder.Configuration);
             builder.Services.AddHostedService<MonitorWorker>();
             builder.Services.AddCoppicePortalHosting(builder.Configuration);

@@ -1,22 +1,21 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using CoppiceMonitor.Capture;
 using Microsoft.Extensions.Logging;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
-namespace CoppiceMonitor.Service.Pipeline;
+namespace CoppiceMonitor.Capture.Live;
 
 /// <summary>
-/// Live capture on one interface for `run`, split over two threads so the kernel ring never waits for decoding:
+/// Live capture on one interface (the one live path; built by <see cref="CaptureFactory"/>), split over two threads so the kernel ring never waits for decoding:
 /// the capture thread takes frames from libpcap (pcap_next_ex straight, no per-packet poll or allocation) and only
 /// copies them into a <see cref="FrameRing"/>; the decode thread runs the <see cref="PacketDecoder"/> on them and
 /// writes observations to the channel. libpcap is opened with a large kernel buffer and immediate mode off, so the
 /// kernel hands over whole blocks of frames (TPACKET_V3) and wakes the capture thread once per block, not per frame.
 /// </summary>
-public sealed class InterfaceCapture : IDisposable
+public sealed partial class LiveCapture : IDisposable
 {
-    private static readonly FrameHandler<InterfaceCapture> s_decode = static (capture, ticks, frame) =>
+    private static readonly FrameHandler<LiveCapture> DecodeFrame = static (capture, ticks, frame) =>
         capture._decoder.Decode(new DateTime(ticks, DateTimeKind.Utc), capture._linkType, frame);
 
     private readonly string _name;
@@ -33,10 +32,11 @@ public sealed class InterfaceCapture : IDisposable
     private long _kernelDropped;
     private long _interfaceDropped;
 
-    public InterfaceCapture(string name, CaptureOptions options, int ringBytes, IObservationSink sink, TimeProvider time, ILogger logger)
+    internal LiveCapture(string name, CaptureOptions options, int ringBytes, IObservationSink sink, TimeProvider time, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sink);
         _name = name;
         _options = options;
         _time = time;
@@ -62,7 +62,9 @@ public sealed class InterfaceCapture : IDisposable
         capture.Start();
     }
 
-    public InterfaceStatus Status() => new(
+    public string Name => _name;
+
+    public LiveCaptureStatus Status() => new(
         _name,
         _decoder.Counters.Packets,
         Volatile.Read(ref _kernelDropped),
@@ -78,8 +80,8 @@ public sealed class InterfaceCapture : IDisposable
 
     private LibPcapLiveDevice Open()
     {
-        var device = LiveCapture.FindDevice(_name);
-        LiveCapture.OpenDevice(device, _options);
+        var device = LiveInterfaces.Find(_name);
+        LiveInterfaces.Open(device, _options);
 
         // Linux: non-blocking reads plus a poll when idle (see CaptureLoop). Npcap's read timeout works as documented.
         device.NonBlockingMode = !OperatingSystem.IsWindows();
@@ -140,7 +142,7 @@ public sealed class InterfaceCapture : IDisposable
         }
         catch (Exception ex)
         {
-            Log.CaptureFailed(_logger, ex, _name);
+            CaptureFailed(_logger, ex, _name);
             _captureDone.TrySetException(ex);
         }
         finally
@@ -174,7 +176,7 @@ public sealed class InterfaceCapture : IDisposable
         {
             while (true)
             {
-                var handled = _ring.Read(s_decode, this, idle);
+                var handled = _ring.Read(DecodeFrame, this, idle);
                 if (handled < 0)
                 {
                     break;
@@ -192,8 +194,11 @@ public sealed class InterfaceCapture : IDisposable
         }
         catch (Exception ex)
         {
-            Log.CaptureFailed(_logger, ex, _name);
+            CaptureFailed(_logger, ex, _name);
             _decodeDone.TrySetException(ex);
         }
     }
+
+    [LoggerMessage(5013, LogLevel.Error, "Capture on {Interface} failed; stopping the service")]
+    private static partial void CaptureFailed(ILogger logger, Exception exception, string @interface);
 }

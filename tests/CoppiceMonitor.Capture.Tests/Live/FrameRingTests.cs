@@ -1,6 +1,6 @@
-using CoppiceMonitor.Service.Pipeline;
+using CoppiceMonitor.Capture.Live;
 
-namespace CoppiceMonitor.Service.Tests.Pipeline;
+namespace CoppiceMonitor.Capture.Tests.Live;
 
 public sealed class FrameRingTests
 {

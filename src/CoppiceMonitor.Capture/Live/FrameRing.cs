@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace CoppiceMonitor.Service.Pipeline;
+namespace CoppiceMonitor.Capture.Live;
 
 /// <summary>
 /// A single-producer single-consumer byte ring of captured frames: the capture thread only copies each frame in

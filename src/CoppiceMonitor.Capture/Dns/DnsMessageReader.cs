@@ -30,11 +30,16 @@ internal static class DnsType
     public const ushort Https = 65;
 }
 
+/// <summary>One resource record's place in the message: its type and where its RDATA lies.</summary>
+internal readonly record struct DnsRecord(ushort Type, int DataOffset, int DataLength);
+
 /// <summary>
-/// Allocation-free DNS primitives. Limits from RFC 1035 and the design notes: label at most 63 bytes, name at most
-/// 255 bytes on the wire, at most 10 compression pointers per name (so a pointer loop ends quickly).
+/// The DNS message reader (RFC 1035 section 4.1): header, questions, resource records and names, allocation-free.
+/// Every Try method returns <see cref="ParseStatus"/>: Success moves <c>offset</c> past what was read, Malformed
+/// leaves it where it was. Limits from RFC 1035 and the design notes: label at most 63 bytes, name at most 255
+/// bytes on the wire, at most 10 compression pointers per name (so a pointer loop ends quickly).
 /// </summary>
-internal static class DnsMessageParser
+internal static class DnsMessageReader
 {
     /// <summary>Room for the longest name with every byte escaped as \ooo.</summary>
     public const int MaxNameChars = 1024;
@@ -43,12 +48,13 @@ internal static class DnsMessageParser
     public const int MaxLabelLength = 63;
     public const int MaxNameWireLength = 255;
 
-    public static bool TryReadHeader(ReadOnlySpan<byte> message, out DnsHeader header)
+    /// <summary>id(2) flags(2) QDCOUNT(2) ANCOUNT(2) NSCOUNT(2) ARCOUNT(2); Malformed when shorter than that.</summary>
+    public static ParseStatus TryReadHeader(ReadOnlySpan<byte> message, out DnsHeader header)
     {
         if (message.Length < DnsHeader.Length)
         {
             header = default;
-            return false;
+            return ParseStatus.Malformed;
         }
 
         header = new DnsHeader(
@@ -58,7 +64,87 @@ internal static class DnsMessageParser
             BinaryPrimitives.ReadUInt16BigEndian(message[6..]),
             BinaryPrimitives.ReadUInt16BigEndian(message[8..]),
             BinaryPrimitives.ReadUInt16BigEndian(message[10..]));
-        return true;
+        return ParseStatus.Success;
+    }
+
+    /// <summary>A question: QNAME, QTYPE(2), QCLASS(2); the name as text (see <see cref="TryReadName"/>).</summary>
+    public static ParseStatus TryReadQuestion(ReadOnlySpan<byte> message, ref int offset, Span<char> text, out int length)
+    {
+        var position = offset;
+        var status = TryReadName(message, ref position, text, out length);
+        if (status != ParseStatus.Success)
+        {
+            return status;
+        }
+
+        // QTYPE and QCLASS must follow: a question cut short is damage, not a lookup.
+        if (position + 4 > message.Length)
+        {
+            return ParseStatus.Malformed;
+        }
+
+        offset = position + 4;
+        return ParseStatus.Success;
+    }
+
+    /// <summary>A question whose name is not needed.</summary>
+    public static ParseStatus TrySkipQuestion(ReadOnlySpan<byte> message, ref int offset)
+    {
+        var position = offset;
+        if (TrySkipName(message, ref position) != ParseStatus.Success || position + 4 > message.Length)
+        {
+            return ParseStatus.Malformed;
+        }
+
+        offset = position + 4;
+        return ParseStatus.Success;
+    }
+
+    /// <summary>A resource record: owner name, type(2) class(2) TTL(4) rdlength(2) rdata (RFC 1035 section 4.1.3).</summary>
+    public static ParseStatus TryReadRecord(ReadOnlySpan<byte> message, ref int offset, out DnsRecord record)
+    {
+        record = default;
+        var position = offset;
+        if (TrySkipName(message, ref position) != ParseStatus.Success || position + 10 > message.Length)
+        {
+            return ParseStatus.Malformed;
+        }
+
+        var type = BinaryPrimitives.ReadUInt16BigEndian(message[position..]);
+        var dataLength = BinaryPrimitives.ReadUInt16BigEndian(message[(position + 8)..]);
+        var dataStart = position + 10;
+        if (dataStart + dataLength > message.Length)
+        {
+            return ParseStatus.Malformed;
+        }
+
+        record = new DnsRecord(type, dataStart, dataLength);
+        offset = dataStart + dataLength;
+        return ParseStatus.Success;
+    }
+
+    /// <summary>SVCB/HTTPS RDATA (RFC 9460): priority(2) target name (uncompressed), then key(2) length(2) value params; key 5 is ech.</summary>
+    public static bool SvcbHasEch(ReadOnlySpan<byte> data)
+    {
+        var offset = 2;
+        if (data.Length < 3 || TrySkipName(data, ref offset) != ParseStatus.Success)
+        {
+            return false;
+        }
+
+        while (offset + 4 <= data.Length)
+        {
+            var key = BinaryPrimitives.ReadUInt16BigEndian(data[offset..]);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(data[(offset + 2)..]);
+            if (key == 5)
+            {
+                return true;
+            }
+
+            offset += 4 + length;
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -132,7 +218,7 @@ internal static class DnsMessageParser
     }
 
     /// <summary>Moves past a name without rendering it (owner names of records we ignore).</summary>
-    public static bool TrySkipName(ReadOnlySpan<byte> message, ref int offset)
+    public static ParseStatus TrySkipName(ReadOnlySpan<byte> message, ref int offset)
     {
         var position = offset;
         var wireLength = 1;
@@ -142,35 +228,35 @@ internal static class DnsMessageParser
             if (labelLength == 0)
             {
                 offset = position + 1;
-                return true;
+                return ParseStatus.Success;
             }
 
             if ((labelLength & 0xc0) == 0xc0)
             {
                 if (position + 2 > message.Length)
                 {
-                    return false;
+                    return ParseStatus.Malformed;
                 }
 
                 offset = position + 2;
-                return true;
+                return ParseStatus.Success;
             }
 
             if ((labelLength & 0xc0) != 0)
             {
-                return false;
+                return ParseStatus.Malformed;
             }
 
             wireLength += labelLength + 1;
             if (wireLength > MaxNameWireLength)
             {
-                return false;
+                return ParseStatus.Malformed;
             }
 
             position += 1 + labelLength;
         }
 
-        return false;
+        return ParseStatus.Malformed;
     }
 
     /// <summary>Renders raw label bytes: ASCII letters lower-cased, controls and non-ASCII escaped like tshark.</summary>
