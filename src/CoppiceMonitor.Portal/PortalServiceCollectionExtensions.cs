@@ -29,6 +29,7 @@ public static class PortalServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ArgumentException.ThrowIfNullOrEmpty(dataFolder);
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.SectionName));
         services.AddOptions<PortalOptions>().Bind(configuration.GetSection(PortalOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         var options = configuration.GetSection(PortalOptions.SectionName).Get<PortalOptions>() ?? new PortalOptions();
 
@@ -41,6 +42,7 @@ public static class PortalServiceCollectionExtensions
         services.AddSingleton<InvestigationNotes>();
         services.AddSingleton<StaffDirectory>();
         services.AddSingleton<ReportArchiveIndex>();
+        services.AddSingleton<SubjectAccessReader>();
         services.AddSingleton<RegistryStore>();
         services.AddDbContext<PortalIdentityDbContext>(o => PortalIdentityDbContext.Configure(o, connectionString));
 
@@ -99,6 +101,8 @@ public static class PortalServiceCollectionExtensions
             {
                 o.Conventions.AuthorizeFolder("/Reports", PortalPolicies.Reports);
                 o.Conventions.AuthorizeFolder("/Investigations", PortalPolicies.Investigations);
+                o.Conventions.AuthorizeFolder("/Audit", PortalPolicies.Audit);
+                o.Conventions.AuthorizeFolder("/SubjectAccess", PortalPolicies.Audit);
                 o.Conventions.AllowAnonymousToPage("/Account/Login");
                 o.Conventions.AllowAnonymousToPage("/Account/LoginWith2fa");
                 o.Conventions.AllowAnonymousToPage("/Error");

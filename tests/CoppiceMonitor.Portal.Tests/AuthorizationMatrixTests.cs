@@ -26,6 +26,12 @@ public sealed class AuthorizationMatrixTests(PortalServer server)
         [$"/investigations/{server.InvestigationId}"] = ["head", "hr"],
         [$"/investigations/{server.InvestigationId}/print"] = ["head", "hr"],
         [$"/investigations/{server.InvestigationId}/export/csv"] = ["head", "hr"],
+        ["/audit"] = ["head", "dpo"],
+        ["/audit?action=investigation.read&who=hr"] = ["head", "dpo"],
+        ["/subject-access"] = ["head", "dpo"],
+        ["/subject-access?staffId=t1"] = ["head", "dpo"],
+        ["/subject-access/download?staffId=t1"] = ["head", "dpo"],
+        ["/subject-access?staffId=nobody"] = [],
         ["/investigations/999999"] = [],
         ["/reports/999999"] = [],
     };

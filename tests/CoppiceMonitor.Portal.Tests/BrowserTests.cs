@@ -102,6 +102,21 @@ public sealed class BrowserTests(PortalServer server) : IAsyncLifetime
         Assert.Equal(404, investigation!.Status);
     }
 
+    [SkippableFact]
+    public async Task The_DPO_pages_pass_the_accessibility_checks()
+    {
+        var page = await NewPageAsync();
+        await SignInAsync(page, "dpo@coppice.sch.uk");
+        await page.GotoAsync("/subject-access");
+        await page.SelectOptionAsync("#staffId", "t1");
+        await page.ClickAsync("button:has-text('Show what is held')");
+        Assert.Contains("laptop-t1", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await CheckAsync(page, "subject-access");
+        await page.GotoAsync("/audit");
+        Assert.Contains("subject-access", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await CheckAsync(page, "audit");
+    }
+
     private async Task<IPage> NewPageAsync()
     {
         Skip.If(_browser is null, $"{Chromium} is not installed (deploy/dev/setup.sh installs it)");

@@ -223,6 +223,33 @@ public sealed partial class PortalFlowTests(PortalServer server)
         Assert.Equal(5, (await server.AuditAsync(AuditActions.InvestigationRead)).Count(a => a.InvestigationId == id));
     }
 
+    [Fact]
+    public async Task The_DPO_answers_a_subject_access_request_and_reads_the_audit_log_and_both_are_audited()
+    {
+        using var client = server.Client();
+        Assert.Equal("/", await client.SignInAsync("dpo@coppice.sch.uk"));
+        var summary = await client.GetPageAsync("/subject-access?staffId=t1");
+        Assert.Contains("Tom Tyler", summary, StringComparison.Ordinal);
+        Assert.Contains("laptop-t1", summary, StringComparison.Ordinal);
+        Assert.Contains("Facebook", summary, StringComparison.Ordinal);
+        using (var download = await client.GetAsync("/subject-access/download?staffId=t1"))
+        {
+            Assert.Equal("application/json", download.Content.Headers.ContentType?.MediaType);
+            using var json = System.Text.Json.JsonDocument.Parse(await download.Content.ReadAsStringAsync());
+            Assert.Equal(2, json.RootElement.GetProperty("visits").GetArrayLength());
+            Assert.Equal("t1", json.RootElement.GetProperty("person").GetProperty("staffId").GetString());
+        }
+
+        var requests = (await server.AuditAsync(AuditActions.SubjectAccess)).Where(a => a.Actor == "dpo@coppice.sch.uk" && a.SubjectStaffId == "t1").ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Contains(requests, r => r.Reason!.Contains("download", StringComparison.Ordinal));
+
+        var audit = await client.GetPageAsync("/audit?action=subject-access");
+        Assert.Contains("portal: subject access summary", audit, StringComparison.Ordinal);
+        Assert.DoesNotContain("investigation.open</td>", audit, StringComparison.Ordinal);
+        Assert.Contains(await server.AuditAsync(AuditActions.AuditRead), a => a.Actor == "dpo@coppice.sch.uk");
+    }
+
     [GeneratedRegex("id=\"shared-key\">([^<]+)<")]
     private static partial Regex SharedKey();
 }

@@ -28,6 +28,7 @@ public static class AuditActions
     public const string DetailRead = "detail.read";
     public const string InvestigationNote = "investigation.note";
     public const string SubjectAccess = "subject-access";
+    public const string AuditRead = "audit.read";
 }
 
 /// <summary>Append-only audit trail (audit_events; the database refuses updates and deletes).</summary>
