@@ -46,4 +46,13 @@ internal static partial class Log
 
     [LoggerMessage(5014, LogLevel.Warning, "Could not write status.json")]
     public static partial void StatusWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5015, LogLevel.Information, "Scheduled job {Job} started for {Period}")]
+    public static partial void JobStarted(ILogger logger, string job, string period);
+
+    [LoggerMessage(5016, LogLevel.Information, "Scheduled job {Job} finished: {Summary}")]
+    public static partial void JobFinished(ILogger logger, string job, string summary);
+
+    [LoggerMessage(5017, LogLevel.Error, "Retention purge of the database failed; the report archive purge still ran")]
+    public static partial void RetentionPurgeFailed(ILogger logger, Exception exception);
 }

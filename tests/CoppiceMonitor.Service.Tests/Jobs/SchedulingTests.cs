@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using CoppiceMonitor.Reports.Jobs;
+using CoppiceMonitor.Reports;
+using CoppiceMonitor.Service.Jobs;
+using CoppiceMonitor.Storage;
 using CoppiceMonitor.Reports.Tests.Delivery;
 using CoppiceMonitor.Testing;
 using Microsoft.Extensions.Configuration;
@@ -8,9 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Quartz;
-using SchedulingOptions = CoppiceMonitor.Reports.Jobs.SchedulingOptions;
+using SchedulingOptions = CoppiceMonitor.Service.Jobs.SchedulingOptions;
 
-namespace CoppiceMonitor.Reports.Tests.Jobs;
+namespace CoppiceMonitor.Service.Tests.Jobs;
 
 public sealed class SchedulingTests(PostgresCluster cluster) : IClassFixture<PostgresCluster>
 {
@@ -110,6 +112,8 @@ public sealed class SchedulingTests(PostgresCluster cluster) : IClassFixture<Pos
             ["Scheduling:PartitionMaintenanceCron"] = Never,
         });
         builder.Services.AddLogging();
+        builder.Services.AddCoppiceStorage(builder.Configuration);
+        builder.Services.AddCoppiceReports(builder.Configuration);
         builder.Services.AddCoppiceScheduling(builder.Configuration);
         builder.Services.AddQuartz(q => q.AddJobListener(new CountingListener(instanceId, executions)));
         var host = builder.Build();

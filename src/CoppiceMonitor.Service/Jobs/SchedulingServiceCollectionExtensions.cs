@@ -1,14 +1,11 @@
 using CoppiceMonitor.Storage;
-using CoppiceMonitor.Storage.Retention;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Quartz;
 
-namespace CoppiceMonitor.Reports.Jobs;
+namespace CoppiceMonitor.Service.Jobs;
 
 public static class SchedulingServiceCollectionExtensions
 {
@@ -17,56 +14,21 @@ public static class SchedulingServiceCollectionExtensions
     public const string RetentionPurgeKey = "retention-purge";
     public const string PartitionMaintenanceKey = "partition-maintenance";
 
-    /// <summary>DI key of the owner's data source used by the purge and partition maintenance when one is given.</summary>
-    public const string OwnerDataSourceKey = "coppice-owner";
-
     /// <summary>
     /// Quartz with the persistent ADO.NET job store on the product's PostgreSQL database (tables
-    /// <see cref="SchedulingOptions.TablePrefix"/>*, created by Quartz itself when missing), clustered so any number of instances share the jobs and each firing runs once, the
-    /// System.Text.Json serializer, and the four jobs on the cron schedules of <see cref="SchedulingOptions"/>.
-    /// A firing missed while every instance was down runs once when the first one starts (misfire: fire once now).
-    /// Also registers the reports (<see cref="ReportsServiceCollectionExtensions.AddCoppiceReports"/>).
+    /// <see cref="SchedulingOptions.TablePrefix"/>*, created by the migration), clustered so any number of instances
+    /// share the jobs and each firing runs once, the System.Text.Json serializer, and the four jobs on the cron
+    /// schedules of <see cref="SchedulingOptions"/>. A firing missed while every instance was down runs once when the
+    /// first one starts (misfire: fire once now). The jobs call Storage and Reports through their public objects, so
+    /// the host registers those first (AddCoppiceStorage, AddCoppiceReports); Quartz's own tables use the reporting
+    /// role's connections, while the purge and partition maintenance use Storage's admin (owner) ones.
     /// </summary>
-    public static IServiceCollection AddCoppiceScheduling(this IServiceCollection services, IConfiguration configuration, string? connectionString = null) =>
-        services.AddCoppiceScheduling(configuration, connectionString is null ? null : _ => connectionString);
-
-    /// <summary>
-    /// As above, with the connection string from a factory run when the database is first needed; Quartz takes its
-    /// connections from the same pooled data source as the reports. The purge and partition maintenance drop and
-    /// create tables, so with <paramref name="ownerConnectionString"/> they use the owner's connections instead of
-    /// the reports' (which may then be a least-privilege reporting login).
-    /// </summary>
-    public static IServiceCollection AddCoppiceScheduling(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, string>? connectionString,
-        Func<IServiceProvider, string>? ownerConnectionString = null)
+    public static IServiceCollection AddCoppiceScheduling(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddCoppiceReports(configuration, connectionString);
         services.AddOptions<SchedulingOptions>().Bind(configuration.GetSection(SchedulingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SchedulingOptions>, SchedulingOptionsValidator>());
-        if (ownerConnectionString is not null)
-        {
-            services.AddKeyedSingleton(OwnerDataSourceKey, (sp, _) => NpgsqlDataSource.Create(ownerConnectionString(sp)));
-        }
-
-        NpgsqlDataSource Maintenance(IServiceProvider sp) => ownerConnectionString is null
-            ? sp.GetRequiredService<Data.ReportDatabase>().DataSource
-            : sp.GetRequiredKeyedService<NpgsqlDataSource>(OwnerDataSourceKey);
-
-        services.TryAddSingleton(sp => new PartitionMaintainer(
-            Maintenance(sp),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILogger<PartitionMaintainer>>()));
-
-        // The nightly purge's database part, on the maintenance data source, unless the host registered Storage's
-        // own (AddCoppiceStorage); without either the job would purge nothing but the archive.
-        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton(sp => new RetentionPurger(
-            Maintenance(sp),
-            sp.GetRequiredService<IOptions<RetentionOptions>>(),
-            new AuditLog(Maintenance(sp), sp.GetRequiredService<TimeProvider>()),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILogger<RetentionPurger>>()));
 
         // Quartz reads its schedule while the container is being built, so the values are bound here as well;
         // the validator above rejects the same bad values at start.
@@ -102,7 +64,7 @@ public static class SchedulingServiceCollectionExtensions
                 store.UsePostgres(ds =>
                 {
                     ds.Provider = DataSourceOptions.Providers.Npgsql;
-                    ds.DataSourceFactory = sp => sp.GetRequiredService<Data.ReportDatabase>().DataSource;
+                    ds.DataSourceFactory = sp => sp.GetRequiredService<CoppiceDataSources>().Reporting;
                 });
                 store.UseClustering(c => c.CheckinInterval = schedule.ClusterCheckinInterval);
                 store.UseSystemTextJsonSerializer();

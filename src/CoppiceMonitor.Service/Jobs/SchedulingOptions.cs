@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Quartz;
 
-namespace CoppiceMonitor.Reports.Jobs;
+namespace CoppiceMonitor.Service.Jobs;
 
 /// <summary>
 /// Quartz schedules (configuration section "Scheduling"). Cron expressions are Quartz's six/seven-field form

@@ -1,23 +1,66 @@
-using CoppiceMonitor.Reports.Model;
 using CoppiceMonitor.Visits;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace CoppiceMonitor.Reports.Data;
+namespace CoppiceMonitor.Storage.Reporting;
+
+/// <summary>A school row with its headteacher (the staff member with the Headteacher role, lowest staff id if several).</summary>
+public sealed record SchoolRow(string SchoolId, string Name, string TimeZone, string? HeadteacherStaffId, string? HeadteacherName, string? HeadteacherEmail);
 
 /// <summary>
-/// Report aggregates computed by PostgreSQL over the Storage schema (tables schools, staff, visits, anonymous_usage).
-/// Local dates are taken in the school's zone inside SQL so a visit at 00:30 BST counts on the right day.
+/// One person, service and local date: summed visit minutes split by the school calendar's time buckets. The bucket
+/// minutes add up to <see cref="MinutesTotal"/>; <see cref="MinutesWorkUse"/> is the part of the total that was use of
+/// a service the person is authorised to use for work (policy section 5), and <see cref="MinutesDirectedWorkUse"/>
+/// the part of that inside directed time.
 /// </summary>
-public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyList<SchoolOptions> schoolSettings) : IReportDataSource
+public sealed record StaffDailyUsage(
+    string StaffId,
+    string Service,
+    string Category,
+    DateOnly Date,
+    double MinutesTotal,
+    double MinutesDirected,
+    double MinutesBreak,
+    double MinutesNonDirected,
+    double MinutesOutsideHours,
+    double MinutesWorkUse,
+    double MinutesDirectedWorkUse)
 {
-    private const int HeadteacherRole = (int)StaffRoles.Headteacher;
+    public double MinutesPersonal => Math.Max(0, MinutesTotal - MinutesWorkUse);
 
-    /// <summary>
-    /// Schools from the database, with the excessive-use threshold from the "Schools" configuration; the
-    /// headteacher is the staff member with the Headteacher role (the lowest staff id if several).
-    /// </summary>
-    public async Task<IReadOnlyList<ReportSchool>> GetSchoolsAsync(CancellationToken cancellationToken)
+    public double MinutesDirectedPersonal => Math.Max(0, MinutesDirected - MinutesDirectedWorkUse);
+}
+
+/// <summary>Anonymous minutes of one service and device kind over a period (kind -1: a device not in the registry).</summary>
+public sealed record AnonymousUsageTotal(string Service, string Category, short Kind, double Minutes, int Devices);
+
+/// <summary>
+/// How much the figures could not see. Minutes from devices nobody registered cannot be attributed to a person;
+/// minutes on connections whose site was hidden by Encrypted Client Hello, or on DNS-over-HTTPS resolvers (which hide
+/// the device's lookups), cannot be named. Shares are of all observed minutes (staff and anonymous).
+/// </summary>
+public sealed record CoverageSummary(
+    double AttributedMinutes,
+    double AnonymousMinutes,
+    double UnknownDeviceMinutes,
+    double EncryptedClientHelloMinutes,
+    double DnsOverHttpsMinutes)
+{
+    public double TotalMinutes => AttributedMinutes + AnonymousMinutes;
+
+    public double UnattributedShare => TotalMinutes <= 0 ? 0 : UnknownDeviceMinutes / TotalMinutes;
+
+    public double UnnamedShare => TotalMinutes <= 0 ? 0 : (EncryptedClientHelloMinutes + DnsOverHttpsMinutes) / TotalMinutes;
+}
+
+/// <summary>
+/// The report aggregates, computed by PostgreSQL over the schema (schools, staff, visits, anonymous_usage) on the
+/// reporting role's connections: visit-level rows never leave the database. Local dates are taken in the school's
+/// zone inside SQL so a visit at 00:30 BST counts on the right day.
+/// </summary>
+public sealed class ReportQueries(NpgsqlDataSource dataSource)
+{
+    public async Task<IReadOnlyList<SchoolRow>> GetSchoolsAsync(CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT s.school_id, s.name, s.time_zone, h.staff_id, h.display_name, h.email
@@ -28,51 +71,36 @@ public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyL
                 ORDER BY staff_id LIMIT 1) h ON true
             ORDER BY s.school_id
             """;
-        await using var command = database.DataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue("role", HeadteacherRole);
-        var schools = new List<ReportSchool>();
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue("role", (int)StaffRoles.Headteacher);
+        var schools = new List<SchoolRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var id = reader.GetString(0);
-            var settings = schoolSettings.FirstOrDefault(s => string.Equals(s.Id, id, StringComparison.Ordinal));
-            var zoneId = settings?.TimeZone ?? reader.GetString(2);
-            schools.Add(new ReportSchool(
-                id,
-                reader.GetString(1),
-                TimeZoneInfo.FindSystemTimeZoneById(zoneId),
-                settings?.ExcessiveMinutesPerDay ?? 60,
-                reader.IsDBNull(3) ? null : new Recipient(reader.GetString(3), reader.GetString(4), reader.GetString(5))));
+            schools.Add(new SchoolRow(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
 
         return schools;
     }
 
-    public async Task<IReadOnlyList<StaffMember>> GetStaffAsync(string schoolId, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand(
-            "SELECT staff_id, display_name, email, line_manager_id FROM staff WHERE school_id = @school ORDER BY staff_id");
-        command.Parameters.AddWithValue("school", schoolId);
-        var staff = new List<StaffMember>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            staff.Add(new StaffMember(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
-        }
+    public Task<IReadOnlyList<StaffRecord>> GetStaffAsync(string schoolId, CancellationToken cancellationToken) =>
+        RegistryStore.ReadStaffAsync(dataSource, schoolId, cancellationToken);
 
-        return staff;
-    }
-
+    /// <summary>Minutes per person, service and local date (in <paramref name="zone"/>) for visits starting in [start, end).</summary>
     public async Task<IReadOnlyList<StaffDailyUsage>> GetStaffUsageAsync(
-        ReportSchool school,
-        ReportPeriod period,
+        string schoolId,
+        TimeZoneInfo zone,
+        DateTime startUtc,
+        DateTime endUtc,
         IReadOnlyCollection<string> categories,
         IReadOnlyCollection<string>? staffIds,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(school);
+        ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(categories);
-        var (startUtc, endUtc) = period.ToUtcRange(school.TimeZone);
         var sql = $"""
             SELECT staff_id, service, category, (start_utc AT TIME ZONE @zone)::date AS local_date,
                    sum(active_seconds) / 60.0,
@@ -88,9 +116,9 @@ public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyL
             GROUP BY 1, 2, 3, 4
             ORDER BY 1, 2, 4
             """;
-        await using var command = database.DataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue("zone", ZoneName(school.TimeZone));
-        command.Parameters.AddWithValue("school", school.SchoolId);
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue("zone", ZoneName(zone));
+        command.Parameters.AddWithValue("school", schoolId);
         command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, startUtc);
         command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, endUtc);
         command.Parameters.AddWithValue("categories", categories.ToArray());
@@ -120,44 +148,44 @@ public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyL
         return rows;
     }
 
-    public async Task<IReadOnlyList<AnonymousServiceTotal>> GetAnonymousUsageAsync(
-        ReportSchool school,
-        ReportPeriod period,
+    /// <summary>Anonymous minutes per service and device kind over the local dates [from, to], largest first.</summary>
+    public async Task<IReadOnlyList<AnonymousUsageTotal>> GetAnonymousUsageAsync(
+        string schoolId,
+        DateOnly from,
+        DateOnly to,
         IReadOnlyCollection<string> categories,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(school);
         ArgumentNullException.ThrowIfNull(categories);
-        await using var command = database.DataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand("""
             SELECT service, category, kind, sum(active_seconds) / 60.0, max(coalesce(devices, 0))
             FROM anonymous_usage
             WHERE school_id = @school AND local_date BETWEEN @from AND @to AND category = ANY(@categories)
             GROUP BY service, category, kind
             ORDER BY 4 DESC, service
             """);
-        command.Parameters.AddWithValue("school", school.SchoolId);
-        command.Parameters.AddWithValue("from", period.From);
-        command.Parameters.AddWithValue("to", period.To);
+        command.Parameters.AddWithValue("school", schoolId);
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("to", to);
         command.Parameters.AddWithValue("categories", categories.ToArray());
-        var rows = new List<AnonymousServiceTotal>();
+        var rows = new List<AnonymousUsageTotal>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.Add(new AnonymousServiceTotal(
-                ReportCategories.DisplayService(reader.GetString(0), reader.GetString(1)),
-                DeviceGroup(reader.GetInt16(2)),
-                (double)reader.GetDecimal(3),
-                reader.GetInt32(4)));
+            rows.Add(new AnonymousUsageTotal(reader.GetString(0), reader.GetString(1), reader.GetInt16(2), (double)reader.GetDecimal(3), reader.GetInt32(4)));
         }
 
         return rows;
     }
 
-    public async Task<CoverageSummary> GetCoverageAsync(ReportSchool school, ReportPeriod period, CancellationToken cancellationToken)
+    /// <summary>
+    /// Coverage over visits starting in [start, end) and anonymous totals of the local dates [from, to];
+    /// <paramref name="hiddenCategory"/> and <paramref name="encryptedDnsCategory"/> name what could not be seen.
+    /// </summary>
+    public async Task<CoverageSummary> GetCoverageAsync(string schoolId, DateTime startUtc, DateTime endUtc, DateOnly from, DateOnly to,
+        string hiddenCategory, string encryptedDnsCategory, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(school);
-        var (startUtc, endUtc) = period.ToUtcRange(school.TimeZone);
-        await using var command = database.DataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand("""
             WITH v AS (
                 SELECT category, active_seconds FROM visits
                 WHERE school_id = @school AND start_utc >= @from AND start_utc < @to),
@@ -173,13 +201,13 @@ public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyL
                 (coalesce((SELECT sum(active_seconds) FROM v WHERE category = @doh), 0)
                   + coalesce((SELECT sum(active_seconds) FROM a WHERE category = @doh), 0)) / 60.0
             """);
-        command.Parameters.AddWithValue("school", school.SchoolId);
+        command.Parameters.AddWithValue("school", schoolId);
         command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, startUtc);
         command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, endUtc);
-        command.Parameters.AddWithValue("fromDate", period.From);
-        command.Parameters.AddWithValue("toDate", period.To);
-        command.Parameters.AddWithValue("hidden", ReportCategories.Hidden);
-        command.Parameters.AddWithValue("doh", ReportCategories.EncryptedDns);
+        command.Parameters.AddWithValue("fromDate", from);
+        command.Parameters.AddWithValue("toDate", to);
+        command.Parameters.AddWithValue("hidden", hiddenCategory);
+        command.Parameters.AddWithValue("doh", encryptedDnsCategory);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new CoverageSummary(
@@ -189,17 +217,6 @@ public sealed class PostgresReportDataSource(ReportDatabase database, IReadOnlyL
             (double)reader.GetDecimal(3),
             (double)reader.GetDecimal(4));
     }
-
-    /// <summary>anonymous_usage.kind: DeviceKind as a number, -1 for a device not in the registry.</summary>
-    public static string DeviceGroup(short kind) => kind switch
-    {
-        -1 => "Unknown device",
-        (short)DeviceKind.Staff => "Staff device, unassigned",
-        (short)DeviceKind.Shared => "Shared device",
-        (short)DeviceKind.Pupil => "Pupil",
-        (short)DeviceKind.Guest => "Guest",
-        _ => "Other",
-    };
 
     // PostgreSQL knows IANA names; on Windows TimeZoneInfo ids are Windows names, so convert when needed.
     private static string ZoneName(TimeZoneInfo zone) =>

@@ -1,8 +1,9 @@
+using CoppiceMonitor.Reports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 
-namespace CoppiceMonitor.Reports.Jobs;
+namespace CoppiceMonitor.Service.Jobs;
 
 /// <summary>
 /// Weekly line-manager reports for the Monday-to-Sunday week before the scheduled firing. The period comes from the

@@ -5,16 +5,16 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 
-namespace CoppiceMonitor.Reports.Jobs;
+namespace CoppiceMonitor.Service.Jobs;
 
 /// <summary>
 /// Daily retention purge (policy 10.4): the database by Storage's <see cref="RetentionPurger"/> (drops or deletes
 /// what is past each school's window, keeps what investigations hold, writes the audit row), then the report archive
-/// folder by <see cref="ReportArchivePurger"/> (its own audit row). The archive step runs even when the database step
-/// fails or is missing, and the job then fails so Quartz and the log show it.
+/// folder by Reports' <see cref="ReportArchivePurger"/> (its own audit row). The archive step runs even when the
+/// database step fails, and the job then fails so Quartz and the log show it.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class RetentionPurgeJob(IServiceProvider services, ReportArchivePurger archivePurger, ILogger<RetentionPurgeJob> logger) : IJob
+public sealed class RetentionPurgeJob(RetentionPurger purger, ReportArchivePurger archivePurger, ILogger<RetentionPurgeJob> logger) : IJob
 {
     public const string Actor = "scheduler";
 
@@ -22,26 +22,16 @@ public sealed class RetentionPurgeJob(IServiceProvider services, ReportArchivePu
     {
         ArgumentNullException.ThrowIfNull(context);
         Log.JobStarted(logger, nameof(RetentionPurgeJob), "retention window");
-
-        // Resolved here, not injected, so a host that forgot the registration still schedules everything else and
-        // says loudly every night that nothing is being purged.
         PurgeResult? database = null;
         Exception? failure = null;
-        if (services.GetService(typeof(RetentionPurger)) is not RetentionPurger purger)
+        try
         {
-            Log.RetentionPurgeMissing(logger);
+            database = await purger.PurgeAsync(dryRun: false, actor: Actor, cancellationToken).ConfigureAwait(false);
         }
-        else
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            try
-            {
-                database = await purger.PurgeAsync(dryRun: false, actor: Actor, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                Log.RetentionPurgeFailed(logger, exception);
-                failure = exception;
-            }
+            Log.RetentionPurgeFailed(logger, exception);
+            failure = exception;
         }
 
         var archive = await archivePurger.PurgeAsync(dryRun: false, actor: Actor, cancellationToken).ConfigureAwait(false);
@@ -51,13 +41,12 @@ public sealed class RetentionPurgeJob(IServiceProvider services, ReportArchivePu
             throw new JobExecutionException("The database retention purge failed (the report archive was purged).", failure);
         }
 
-        Log.JobFinished(logger, nameof(RetentionPurgeJob), database is null
-            ? $"database not purged; archive: {archive.FilesDeleted} files deleted, audit event {archive.AuditEventId}"
-            : $"{database.TotalDeleted} rows deleted, {database.PartitionsDropped} partitions dropped, audit event {database.AuditEventId}; archive: {archive.FilesDeleted} files deleted, audit event {archive.AuditEventId}");
+        Log.JobFinished(logger, nameof(RetentionPurgeJob),
+            $"{database!.TotalDeleted} rows deleted, {database.PartitionsDropped} partitions dropped, audit event {database.AuditEventId}; archive: {archive.FilesDeleted} files deleted, audit event {archive.AuditEventId}");
     }
 }
 
-/// <summary>What the nightly purge did: the database part (null when no purger is registered) and the archive part.</summary>
+/// <summary>What the nightly purge did: the database part (null when it failed) and the archive part.</summary>
 public sealed record RetentionPurgeJobResult(PurgeResult? Database, ArchivePurgeResult Archive);
 
 /// <summary>Daily: day partitions for the coming days, and rows caught in the default partitions moved out.</summary>
