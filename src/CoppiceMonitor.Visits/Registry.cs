@@ -12,6 +12,9 @@ public enum StaffRoles
     Hr = 2,
     Headteacher = 4,
     Ict = 8,
+
+    /// <summary>Data-protection officer: reads the audit log and answers subject-access requests (portal).</summary>
+    Dpo = 16,
 }
 
 /// <summary>devices.csv `kind`. Only Staff devices with a staff_id are attributed to a person.</summary>

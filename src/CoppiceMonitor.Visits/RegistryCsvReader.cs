@@ -15,7 +15,7 @@ public static class RegistryCsvReader
 
     public static readonly IReadOnlyList<string> DeviceColumns = ["device_id", "staff_id", "mac", "hostname", "static_ip", "kind", "authorised_services"];
 
-    /// <summary>staff.csv: staff_id, display_name, email, line_manager_id, roles (line-manager;hr;headteacher;ict).</summary>
+    /// <summary>staff.csv: staff_id, display_name, email, line_manager_id, roles (line-manager;hr;headteacher;ict;dpo).</summary>
     public static RegistryImportResult<StaffRecord> ReadStaff(TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -51,7 +51,7 @@ public static class RegistryCsvReader
             }
 
             var roles = ParseRoles(get("roles"), out var badRole);
-            problem ??= badRole is null ? null : $"unknown role '{badRole}' (expected line-manager, hr, headteacher or ict)";
+            problem ??= badRole is null ? null : $"unknown role '{badRole}' (expected line-manager, hr, headteacher, ict or dpo)";
             if (problem is not null)
             {
                 errors.Add(new RegistryRowError(line, problem));
@@ -215,6 +215,7 @@ public static class RegistryCsvReader
                 case "hr": roles |= StaffRoles.Hr; break;
                 case "headteacher": roles |= StaffRoles.Headteacher; break;
                 case "ict": roles |= StaffRoles.Ict; break;
+                case "dpo": roles |= StaffRoles.Dpo; break;
                 default: unknown ??= part; break;
             }
         }

@@ -27,6 +27,20 @@ public class RegistryCsvReaderTests
     }
 
     [Fact]
+    public void ReadStaff_DpoRole_ImportedAndUnknownRoleNamesTheChoices()
+    {
+        const string csv = "staff_id,display_name,email,line_manager_id,roles\r\n" +
+            "s1,Dora Dean,dpo@coppice.sch.uk,,DPO\r\n" +
+            "s2,Ivy Ink,ivy@coppice.sch.uk,,auditor\r\n";
+
+        var result = RegistryCsvReader.ReadStaff(new StringReader(csv));
+
+        Assert.Equal(StaffRoles.Dpo, Assert.Single(result.Rows, r => r.StaffId == "s1").Roles);
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("ict or dpo", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadStaff_BomReorderedColumnsExtraColumnAndQuotedLineBreak_Imported()
     {
         var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(

@@ -60,6 +60,8 @@ public static class CoppiceCommandLine
         root.Subcommands.Add(StatusVerb.Create());
         root.Subcommands.Add(SimulateVerb.Create());
         root.Subcommands.Add(DevVerbs.Create());
+        root.Subcommands.Add(PortalVerbs.CreatePortal());
+        root.Subcommands.Add(PortalVerbs.CreateAccounts());
         return root;
     }
 

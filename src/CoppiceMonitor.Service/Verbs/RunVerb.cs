@@ -23,6 +23,7 @@ public static class RunVerb
             builder.Services.AddCoppiceReporting(builder.Configuration);
             builder.Services.AddCoppiceScheduling(builder.Configuration);
             builder.Services.AddHostedService<MonitorWorker>();
+            builder.Services.AddCoppicePortalHosting(builder.Configuration);
             using var host = builder.Build();
             VerbRunner.ValidateOptions(host.Services);
             await host.RunAsync(ct).ConfigureAwait(false);

@@ -26,6 +26,9 @@ public static class AuditActions
     public const string InvestigationRead = "investigation.read";
     public const string InvestigationExport = "investigation.export";
     public const string DetailRead = "detail.read";
+    public const string InvestigationNote = "investigation.note";
+    public const string SubjectAccess = "subject-access";
+    public const string AuditRead = "audit.read";
 }
 
 /// <summary>
