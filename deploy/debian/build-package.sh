@@ -7,13 +7,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/deploy/debian"
-arches=amd64 version= out="$root/artifacts/debian" lint=1
+arches=amd64 version= out="$root/artifacts/debian" lint=1 reuse=
 while [ $# -gt 0 ]; do
   case "$1" in
     --arch) arches=$2; shift 2 ;;
     --version) version=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --no-lintian) lint=0; shift ;;
+    --reuse-publish) reuse=$2; shift 2 ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "build-package: unknown option $1" >&2; exit 2 ;;
   esac
@@ -59,9 +60,14 @@ for arch in $arches; do
   case "$arch" in amd64) rid=linux-x64 ;; arm64) rid=linux-arm64 ;; *) echo "build-package: unknown arch $arch" >&2; exit 2 ;; esac
   stage=$(mktemp -d)
   trap 'rm -rf "$stage"' EXIT
+  if [ -n "$reuse" ]; then
+    # Developers only: package an existing publish of this RID (its --version is whatever it was built as).
+    cp -a "$reuse" "$stage/publish"
+  else
   echo "build-package: publishing $rid (self-contained, trimmed) as $version"
   dotnet publish "$root/src/CoppiceMonitor.Service" -c Release -r "$rid" --self-contained \
     -p:PublishTrimmed=true -p:CoppiceVersion="$version" -o "$stage/publish" -nologo -v q
+  fi
 
   pkg="$stage/pkg"
   lib="$pkg/usr/lib/coppice-monitor"
@@ -69,16 +75,18 @@ for arch in $arches; do
   mkdir -p "$lib" "$pkg/usr/bin" "$pkg/lib/systemd/system" "$pkg/etc/coppice-monitor" "$doc" \
     "$pkg/usr/share/man/man1" "$pkg/usr/share/lintian/overrides" "$pkg/DEBIAN"
   # The runtime without what only a debugger or a tracer loads: symbols, the debugger's access libraries, the
-  # LTTng trace provider (it would pull liblttng-ust in) and createdump.
-  (cd "$stage/publish" && find . -type f ! -name '*.pdb' ! -name 'libmscordaccore.so' ! -name 'libmscordbi.so' \
-    ! -name 'libcoreclrtraceptprovider.so' ! -name 'createdump' -print0 | cpio -0pdm --quiet "$lib")
+  # LTTng trace provider (it would pull liblttng-ust in), createdump and the standalone GCs (used only when
+  # DOTNET_GCName asks for one).
+  cp -a "$stage/publish/." "$lib/"
+  find "$lib" \( -name "*.pdb" -o -name libmscordaccore.so -o -name libmscordbi.so -o -name libcoreclrtraceptprovider.so \
+    -o -name "libclrgc*.so" \
+    -o -name createdump \) -delete
   find "$lib" -type f -exec chmod 0644 {} +
   find "$lib" -type d -exec chmod 0755 {} +
   chmod 0755 "$lib/coppice-monitor"
   ln -s ../lib/coppice-monitor/coppice-monitor "$pkg/usr/bin/coppice-monitor"
 
-  sed 's#/opt/coppice-monitor/README.md#/usr/share/doc/coppice-monitor/README.md.gz#' "$root/deploy/linux/coppice-monitor.service" \
-    > "$pkg/lib/systemd/system/coppice-monitor.service"
+  install -m 0644 "$root/deploy/linux/coppice-monitor.service" "$pkg/lib/systemd/system/coppice-monitor.service"
   install -m 0644 "$root/appsettings.sample.json" "$pkg/etc/coppice-monitor/appsettings.json"
   install -m 0600 "$root/deploy/linux/environment" "$pkg/etc/coppice-monitor/environment"
   install -m 0644 "$here/package/copyright" "$doc/copyright"
@@ -88,7 +96,7 @@ for arch in $arches; do
   {
     echo "coppice-monitor ($version) bookworm; urgency=medium"
     echo
-    echo "  * Build $version of CoppiceMonitor; changes are in /usr/share/doc/coppice-monitor/changelog.gz."
+    echo "  * Build $version (changes: changelog.gz in this folder)."
     echo
     echo " -- CoppiceMonitor maintainers <coppice-monitor@coppice.invalid>  $(date -R -d "@$(git -C "$root" log -1 --format=%ct 2>/dev/null || date +%s)")"
   } | gzip -9n > "$doc/changelog.Debian.gz"
@@ -125,7 +133,7 @@ for arch in $arches; do
   echo "build-package: $deb ($(( $(stat -c %s "$deb") / 1024 / 1024 )) MB, $(( installed_kb / 1024 )) MB installed)"
   if [ "$lint" -eq 1 ]; then
     command -v lintian >/dev/null || { echo "build-package: lintian not installed (apt-get install lintian)" >&2; exit 1; }
-    lintian --fail-on error,warning --no-tag-display-limit "$deb"
+    lintian --fail-on error,warning --tag-display-limit 0 "$deb"
     echo "build-package: lintian: clean"
   fi
   rm -rf "$stage"
