@@ -31,10 +31,17 @@ target="$work/root"
 passed=0 failed=0
 
 cleanup() {
-  for m in var/cache/apt/archives dev/pts dev proc sys; do
-    mountpoint -q "$target/$m" 2>/dev/null && umount -l "$target/$m" || true
+  for m in var/cache/apt/archives dev proc sys; do
+    mountpoint -q "$target/$m" 2>/dev/null && umount -R -l "$target/$m" || true
   done
-  if [ "$keep" -eq 1 ]; then echo "test-package: kept $work"; else rm -rf "$work"; fi
+  if [ "$keep" -eq 1 ]; then
+    echo "test-package: kept $work"
+  elif grep -q " $target/" /proc/mounts || grep -q " $target " /proc/mounts; then
+    # Never delete through a mount that is still there (it would reach the host's /dev or /sys).
+    echo "test-package: $target still has mounts; not deleting $work" >&2
+  else
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 
@@ -63,6 +70,12 @@ old_version=$(dpkg-deb -f "$old_deb" Version)
 new_version=$(dpkg-deb -f "$new_deb" Version)
 dpkg --compare-versions "$new_version" gt "$old_version" || { echo "test-package: $new_version is not newer than $old_version" >&2; exit 2; }
 
+step "package contents"
+size_mb=$(( $(stat -c %s "$new_deb") / 1024 / 1024 ))
+[ "$size_mb" -lt 40 ] && ok "package is $size_mb MB (< 40 MB)" || bad "package is $size_mb MB (budget 40 MB)"
+sdk=$(dpkg-deb -c "$new_deb" | grep -E -i 'Microsoft\.(CodeAnalysis|Build)|Roslyn|/sdk/|\.pdb$|dotnet-' || true)
+[ -z "$sdk" ] && ok "no SDK parts (Roslyn, MSBuild, symbols)" || { bad "SDK parts in the package"; echo "$sdk" | head -5; }
+
 step "fresh Debian bookworm root"
 tarball="$cache/bookworm-amd64-minbase.tar"
 if [ ! -s "$tarball" ]; then
@@ -75,8 +88,8 @@ mkdir -p "$target"
 tar -C "$target" -xf "$tarball"
 mount -t proc proc "$target/proc"
 mount --bind /sys "$target/sys"
-mount --bind /dev "$target/dev"
-mount --bind /dev/pts "$target/dev/pts"
+# /dev with its submounts (/dev/shm for PostgreSQL's shared memory, /dev/pts for apt).
+mount --rbind /dev "$target/dev"
 mount --bind "$cache/apt-archives" "$target/var/cache/apt/archives"
 cp /etc/resolv.conf "$target/etc/resolv.conf"
 # A root without an init: packages must not try to start services.

@@ -20,3 +20,14 @@ public sealed class EmbeddedDatabaseUnavailableException : InvalidOperationExcep
     {
     }
 }
+
+/// <summary>
+/// The embedded server runs the Unix initdb/pg_ctl as another user; elsewhere (Windows) the product needs a PostgreSQL
+/// server of its own, which is a configuration matter (exit 3), not a crash.
+/// </summary>
+public static class LocalPostgresServerMessages
+{
+    public static EmbeddedDatabaseUnavailableException Unsupported() => new(
+        "ConnectionStrings:Coppice is not set, and the embedded PostgreSQL server runs only on Linux: on Windows set " +
+        "ConnectionStrings:Coppice (environment variable COPPICE_ConnectionStrings__Coppice) to a PostgreSQL server.");
+}

@@ -105,7 +105,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         logger ??= NullLogger.Instance;
         if (OperatingSystem.IsWindows() || (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()))
         {
-            throw Unsupported();
+            throw LocalPostgresServerMessages.Unsupported();
         }
 
         var bin = options.BinDirectory ?? FindBinDirectory();
@@ -289,14 +289,6 @@ public sealed class LocalPostgresServer : IAsyncDisposable
 
         return removed;
     }
-
-    /// <summary>
-    /// The embedded server runs the Unix initdb/pg_ctl as another user; elsewhere (Windows) the product needs a
-    /// PostgreSQL server of its own, which is a configuration matter (exit 3), not a crash.
-    /// </summary>
-    internal static EmbeddedDatabaseUnavailableException Unsupported() => new(
-        "ConnectionStrings:Coppice is not set, and the embedded PostgreSQL server runs only on Linux: on Windows set " +
-        "ConnectionStrings:Coppice (environment variable COPPICE_ConnectionStrings__Coppice) to a PostgreSQL server.");
 
     /// <summary>The newest /usr/lib/postgresql/N/bin (or env COPPICE_PG_BIN) that has initdb.</summary>
     public static string FindBinDirectory()
