@@ -18,7 +18,8 @@
 # The script installs what it needs with apt-get (tcpdump, tshark, time, libndpi-bin, python3-cryptography).
 # Environment: COPPICE_SHARED (shared folder), BENCH_DIR (work folder, default /tmp/coppice-bench),
 # SKIP_TSHARK=1 to skip the slow tshark pass, REPEAT=N to run ours, tcpdump and ndpiReader N times and keep each
-# one's fastest run (default 1), LARGE=1 as --large.
+# one's fastest run (default 1), LARGE=1 as --large, OURS_EXE=path to time a given coppice-monitor build instead of
+# publishing this checkout (e.g. a publish of main, to compare before and after a change on the same day file).
 set -euo pipefail
 
 large=${LARGE:-0}
@@ -70,9 +71,14 @@ generate "$packets"
 day="$work/day-$packets.pcap"
 truth="$work/day-$packets.truth.json"
 
-echo "publishing coppice-monitor (Release)" >&2
-dotnet publish "$repo/src/CoppiceMonitor.Service" -c Release -o "$work/publish" -v q -nologo >&2
-ours_exe="$work/publish/coppice-monitor"
+ours_exe=${OURS_EXE:-}
+if [[ -z "$ours_exe" ]]; then
+  echo "publishing coppice-monitor (Release)" >&2
+  dotnet publish "$repo/src/CoppiceMonitor.Service" -c Release -o "$work/publish" -v q -nologo >&2
+  ours_exe="$work/publish/coppice-monitor"
+fi
+[[ -x "$ours_exe" ]] || { echo "OURS_EXE $ours_exe is not an executable" >&2; exit 2; }
+echo "timing $ours_exe" >&2
 
 cat "$day" > /dev/null   # warm the page cache, as the figures were measured
 

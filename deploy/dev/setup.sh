@@ -20,6 +20,7 @@ declare -A NEEDS=(
   [python3]=python3
   [/usr/share/publicsuffix/public_suffix_list.dat]=publicsuffix
   [runuser]=util-linux
+  [afl-fuzz]=afl++
 )
 
 have() {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace CoppiceMonitor.Capture;
 
 /// <summary>Configuration section "Capture": live sources and decoder limits.</summary>
-public sealed class CaptureOptions
+public sealed class CaptureOptions : IValidatableObject
 {
     public const string SectionName = "Capture";
 
@@ -46,4 +46,37 @@ public sealed class CaptureOptions
     /// <summary>Most QUIC connections whose Initial CRYPTO data is still being reassembled.</summary>
     [Range(16, 1_000_000)]
     public int MaxQuicPendingConnections { get; set; } = 4096;
+
+    /// <summary>Rules between fields (run after the ranges hold): each names the fields it concerns.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in Interfaces)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                yield return new ValidationResult("Capture:Interfaces has an empty interface name.", [nameof(Interfaces)]);
+            }
+            else if (!seen.Add(name))
+            {
+                // Two captures on one interface would count every packet twice.
+                yield return new ValidationResult($"Capture:Interfaces lists '{name}' twice.", [nameof(Interfaces)]);
+            }
+        }
+
+        if (MaxQuicPendingConnections > MaxFlows)
+        {
+            yield return new ValidationResult(
+                $"Capture:MaxQuicPendingConnections ({MaxQuicPendingConnections}) must not exceed Capture:MaxFlows ({MaxFlows}): a QUIC connection is a flow.",
+                [nameof(MaxQuicPendingConnections), nameof(MaxFlows)]);
+        }
+
+        if (ReadTimeoutMilliseconds >= FlowIdleSeconds * 1000L)
+        {
+            // Idle flows end on the wall clock when the link is quiet, checked once per read timeout.
+            yield return new ValidationResult(
+                $"Capture:ReadTimeoutMilliseconds ({ReadTimeoutMilliseconds}) must be shorter than Capture:FlowIdleSeconds ({FlowIdleSeconds} s).",
+                [nameof(ReadTimeoutMilliseconds), nameof(FlowIdleSeconds)]);
+        }
+    }
 }

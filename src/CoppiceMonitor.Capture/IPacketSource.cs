@@ -6,7 +6,10 @@ public interface IFrameHandler
     void OnFrame(DateTime timestampUtc, LinkType linkType, ReadOnlySpan<byte> frame);
 }
 
-/// <summary>A source of raw frames: a capture file (<see cref="CaptureFileReader"/>) or an interface (<see cref="LiveCapture"/>).</summary>
+/// <summary>
+/// A source of raw frames delivered on the calling thread: a capture file (<see cref="CaptureFileReader"/>). Live
+/// interfaces go through <see cref="Live.LiveCapture"/>, which copies frames off the capture thread first.
+/// </summary>
 public interface IPacketSource : IDisposable
 {
     /// <summary>File path or interface name, for logs and errors.</summary>

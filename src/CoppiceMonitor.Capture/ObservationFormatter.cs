@@ -24,7 +24,7 @@ public sealed class ObservationFormatter : IObservationSink, IDisposable
 {
     public const string TsvHeader = "ts\tkind\tclient\tserver\tport\tvlan\tname\textra";
 
-    private static readonly JsonWriterOptions s_jsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly TextWriter _output;
     private readonly ObservationFormat _format;
@@ -37,7 +37,7 @@ public sealed class ObservationFormatter : IObservationSink, IDisposable
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
         _format = format;
-        _json = new Utf8JsonWriter(_buffer, s_jsonOptions);
+        _json = new Utf8JsonWriter(_buffer, JsonOptions);
     }
 
     public long Written { get; private set; }

@@ -26,21 +26,9 @@ internal static partial class Log
     [LoggerMessage(4006, LogLevel.Warning, "School {SchoolId} has no headteacher (role or Reports:HeadteacherEmail); monthly summary skipped")]
     public static partial void NoHeadteacher(ILogger logger, string schoolId);
 
-    [LoggerMessage(4007, LogLevel.Information, "Scheduled job {Job} started for {Period}")]
-    public static partial void JobStarted(ILogger logger, string job, string period);
-
-    [LoggerMessage(4008, LogLevel.Information, "Scheduled job {Job} finished: {Summary}")]
-    public static partial void JobFinished(ILogger logger, string job, string summary);
-
     [LoggerMessage(4009, LogLevel.Debug, "Report for {Recipient} rendered: {HtmlBytes} bytes of HTML, {CsvRows} CSV rows")]
     public static partial void ReportRendered(ILogger logger, string recipient, int htmlBytes, int csvRows);
 
-    [LoggerMessage(4010, LogLevel.Error, "Retention purge is scheduled but RetentionPurger is not registered: nothing was purged (policy 10.4)")]
-    public static partial void RetentionPurgeMissing(ILogger logger);
-
     [LoggerMessage(4011, LogLevel.Information, "Report archive purge {Verb} {Files} file(s) and {Folders} folder(s) past the {Days}-day window; audit event {AuditEventId}")]
     public static partial void ArchivePurged(ILogger logger, string verb, int files, int folders, int days, long auditEventId);
-
-    [LoggerMessage(4012, LogLevel.Error, "Retention purge of the database failed; the report archive purge still ran")]
-    public static partial void RetentionPurgeFailed(ILogger logger, Exception exception);
 }

@@ -118,6 +118,12 @@ public sealed class ReportOptionsValidator(IOptions<SmtpOptions> smtp) : IValida
     public ValidateOptionsResult Validate(string? name, ReportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (name == Delivery.ReportArchivePurger.OptionsName)
+        {
+            // The archive purge reads only the folder and window (data annotations still apply).
+            return ValidateOptionsResult.Skip;
+        }
+
         var failures = new List<string>();
         if (options.Delivery == ReportDeliveryMode.Smtp)
         {

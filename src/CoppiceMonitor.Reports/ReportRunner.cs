@@ -1,3 +1,4 @@
+using CoppiceMonitor.Storage.Reporting;
 using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Delivery;
 using CoppiceMonitor.Reports.Model;

@@ -1,53 +1,54 @@
 using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Delivery;
+using CoppiceMonitor.Storage.Reporting;
 using CoppiceMonitor.Storage.Retention;
 using CoppiceMonitor.Visits;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace CoppiceMonitor.Reports;
 
 public static class ReportsServiceCollectionExtensions
 {
-    /// <summary>Connection string key read when no other is given: ConnectionStrings:Coppice.</summary>
-    public const string ConnectionStringName = "Coppice";
-
     /// <summary>
-    /// Registers report building, rendering and delivery (<see cref="ReportRunner"/>, <see cref="ReportRunStore"/>)
-    /// with <see cref="ReportOptions"/> and <see cref="SmtpOptions"/> validated on start. The database is
-    /// ConnectionStrings:Coppice unless <paramref name="connectionString"/> is given.
+    /// The one place Reports' objects are built. Binds "Reports" and "Reports:Smtp" once; with
+    /// <paramref name="delivery"/> (report building, rendering and sending: <see cref="ReportRunner"/>) both are
+    /// validated at start, SMTP included when Reports:Delivery is Smtp. Always registers the archive purge
+    /// (<see cref="ReportArchivePurger"/>), which reads only the archive folder and window, so a host that only purges
+    /// (<paramref name="delivery"/> false) never needs the SMTP settings. Reports reads and records through
+    /// Storage's public objects (<see cref="ReportQueries"/>, <see cref="ReportRunTable"/>, <see cref="AuditLog"/>,
+    /// Retention options): the host registers Storage (AddCoppiceStorage) too.
     /// </summary>
-    public static IServiceCollection AddCoppiceReports(this IServiceCollection services, IConfiguration configuration, string? connectionString = null) =>
-        services.AddCoppiceReports(configuration, connectionString is null ? null : _ => connectionString);
-
-    /// <summary>
-    /// As above, with the connection string from a factory run when the database is first needed (for a host whose
-    /// database is an embedded server started on demand).
-    /// </summary>
-    public static IServiceCollection AddCoppiceReports(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, string>? connectionString)
+    public static IServiceCollection AddCoppiceReports(this IServiceCollection services, IConfiguration configuration, bool delivery = true)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        var section = configuration.GetSection(ReportOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ReportOptions>(ReportArchivePurger.OptionsName).Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => new ReportArchivePurger(
+            sp.GetRequiredService<IOptionsMonitor<ReportOptions>>().Get(ReportArchivePurger.OptionsName),
+            sp.GetRequiredService<IOptions<RetentionOptions>>(),
+            sp.GetRequiredService<AuditLog>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ReportArchivePurger>>()));
+        if (!delivery)
+        {
+            return services;
+        }
+
+        services.AddOptions<ReportOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReportOptions>, ReportOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new ReportDatabase(
-            connectionString?.Invoke(sp)
-            ?? (configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } configured ? configured : null)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.")));
-        services.TryAddSingleton<IReportDataSource>(sp => new PostgresReportDataSource(
-            sp.GetRequiredService<ReportDatabase>(),
+        services.TryAddSingleton<IReportDataSource>(sp => new StoredReportDataSource(
+            sp.GetRequiredService<ReportQueries>(),
             configuration.GetSection(SchoolOptions.SectionName).Get<List<SchoolOptions>>() ?? []));
-        services.TryAddSingleton<ReportRunStore>();
+        services.TryAddSingleton(sp => new ReportRunStore(sp.GetRequiredService<ReportRunTable>()));
         services.TryAddSingleton<SmtpReportSender>();
         services.TryAddSingleton<ReportRunner>();
-
-        // The archive shares the report_runs window (Retention:ReportRunsDays) unless Reports:ArchiveRetentionDays is set.
-        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection(RetentionOptions.SectionName));
-        services.TryAddSingleton<ReportArchivePurger>();
         return services;
     }
 }

@@ -44,9 +44,15 @@ internal static partial class Log
     [LoggerMessage(5012, LogLevel.Warning, "Capture:Interfaces is empty: nothing is captured (jobs and ingest of the spool still run)")]
     public static partial void NoInterfaces(ILogger logger);
 
-    [LoggerMessage(5013, LogLevel.Error, "Capture on {Interface} failed; stopping the service")]
-    public static partial void CaptureFailed(ILogger logger, Exception exception, string @interface);
-
     [LoggerMessage(5014, LogLevel.Warning, "Could not write status.json")]
     public static partial void StatusWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5015, LogLevel.Information, "Scheduled job {Job} started for {Period}")]
+    public static partial void JobStarted(ILogger logger, string job, string period);
+
+    [LoggerMessage(5016, LogLevel.Information, "Scheduled job {Job} finished: {Summary}")]
+    public static partial void JobFinished(ILogger logger, string job, string summary);
+
+    [LoggerMessage(5017, LogLevel.Error, "Retention purge of the database failed; the report archive purge still ran")]
+    public static partial void RetentionPurgeFailed(ILogger logger, Exception exception);
 }

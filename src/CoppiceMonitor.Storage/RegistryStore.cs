@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using CoppiceMonitor.Capture;
 using CoppiceMonitor.Storage.Ingest;
 using CoppiceMonitor.Visits;
 using Npgsql;
@@ -11,10 +14,66 @@ public sealed record RegistryApplyResult(int Added, int Updated, int Removed, in
 /// <summary>
 /// Applies the staff directory and device registry (from the Visits CSV readers) as complete snapshots per school:
 /// new rows are added, changed rows updated, rows missing from the snapshot removed. Idempotent: applying the same
-/// snapshot twice changes nothing the second time.
+/// snapshot twice changes nothing the second time. Also reads the registry back for attribution.
 /// </summary>
 public sealed class RegistryStore(NpgsqlDataSource dataSource, TimeProvider timeProvider)
 {
+    /// <summary>Makes sure the school has its row (staff and devices reference it), with its current time zone.</summary>
+    public async Task EnsureSchoolAsync(string schoolId, string timeZone, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO schools (school_id, name, time_zone) VALUES (@id, @id, @zone) " +
+            "ON CONFLICT (school_id) DO UPDATE SET time_zone = excluded.time_zone");
+        command.Parameters.AddWithValue("id", schoolId);
+        command.Parameters.AddWithValue("zone", timeZone);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The imported staff and devices of one school, as the Visits attributor takes them.</summary>
+    public async Task<DeviceRegistry> LoadAsync(string schoolId, CancellationToken cancellationToken = default)
+    {
+        var staff = await ReadStaffAsync(dataSource, schoolId, cancellationToken).ConfigureAwait(false);
+        var devices = new List<DeviceRecord>();
+        await using (var command = dataSource.CreateCommand(
+            "SELECT device_id, staff_id, mac, hostname, static_ip, kind, authorised_services FROM devices WHERE school_id = @id ORDER BY device_id"))
+        {
+            command.Parameters.AddWithValue("id", schoolId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                MacAddress? mac = reader.IsDBNull(2) ? null : MacAddress.FromSpan(reader.GetFieldValue<PhysicalAddress>(2).GetAddressBytes());
+                devices.Add(new DeviceRecord(
+                    reader.GetString(0),
+                    reader.IsDBNull(1) ? null : reader.GetString(1),
+                    mac,
+                    reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetFieldValue<IPAddress>(4),
+                    (DeviceKind)reader.GetInt16(5),
+                    reader.GetFieldValue<string[]>(6)));
+            }
+        }
+
+        return new DeviceRegistry(staff, devices);
+    }
+
+    /// <summary>The staff of one school ordered by id; any role that may read staff (reporting too) can run it.</summary>
+    public static async Task<IReadOnlyList<StaffRecord>> ReadStaffAsync(NpgsqlDataSource dataSource, string schoolId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var staff = new List<StaffRecord>();
+        await using var command = dataSource.CreateCommand(
+            "SELECT staff_id, display_name, email, line_manager_id, roles FROM staff WHERE school_id = @id ORDER BY staff_id");
+        command.Parameters.AddWithValue("id", schoolId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            staff.Add(new StaffRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), (StaffRoles)reader.GetInt32(4)));
+        }
+
+        return staff;
+    }
+
     public async Task<RegistryApplyResult> ApplyStaffAsync(string schoolId, IReadOnlyCollection<StaffRecord> rows, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(schoolId);

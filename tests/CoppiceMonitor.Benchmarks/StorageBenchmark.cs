@@ -1,3 +1,4 @@
+using CoppiceMonitor.Visits;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -161,10 +162,10 @@ internal static class StorageBenchmark
         return total;
     }
 
-    private static VisitRecord[] Visits(DateOnly day, int count)
+    private static Visit[] Visits(DateOnly day, int count)
     {
         var start = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(7);
-        return [.. Enumerable.Range(0, count).Select(i => new VisitRecord("s1", $"p{i % 100}", $"d{i % 100}", "Facebook", "SocialMedia",
+        return [.. Enumerable.Range(0, count).Select(i => new Visit("s1", $"p{i % 100}", $"d{i % 100}", "Facebook", "SocialMedia",
             start.AddMilliseconds(i * 30), start.AddMilliseconds((i * 30) + 300_000), 240, 120, 60, 60, 0, false, "www.facebook.com", 3))];
     }
 

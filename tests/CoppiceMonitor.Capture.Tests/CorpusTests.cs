@@ -32,7 +32,7 @@ public sealed partial class CorpusTests(ITestOutputHelper output)
         var captures = Corpus.Captures();
         if (captures.Count == 0)
         {
-            // Keeps the theory non-empty; the test body reports the skip reason.
+            // Keeps the theory non-empty; the test body skips with the reason.
             data.Add(string.Empty);
         }
 
@@ -44,15 +44,11 @@ public sealed partial class CorpusTests(ITestOutputHelper output)
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(CorpusFiles))]
     public void Decode_CorpusPcap_MatchesTsharkExpectedNames(string fileName)
     {
-        if (!Corpus.IsAvailable)
-        {
-            output.WriteLine("SKIPPED: " + Corpus.MissingMessage);
-            return;
-        }
+        Corpus.SkipIfAbsent();
 
         var capture = Corpus.Find(fileName)!;
         var sink = new CollectingSink();
@@ -80,14 +76,10 @@ public sealed partial class CorpusTests(ITestOutputHelper output)
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Corpus_WhenPresent_HoldsEveryCategory()
     {
-        if (!Corpus.IsAvailable)
-        {
-            output.WriteLine("SKIPPED: " + Corpus.MissingMessage);
-            return;
-        }
+        Corpus.SkipIfAbsent();
 
         Assert.True(Corpus.Captures().Count >= 76, $"expected the 76 corpus pcaps, found {Corpus.Captures().Count}");
     }

@@ -334,7 +334,7 @@ public sealed class PacketDecoderTests
         var frames = new List<byte[]> { TcpFrame(40012, 53, isn, Syn), TcpFrame(40012, 53, isn + 1, Psh | Ack, lostMessage[..5]) };
         var seq = isn + 1 + (uint)lostMessage.Length;
         var names = new List<string>();
-        for (var i = 0; i <= Dns.DnsTcpStream.MaxHeldSegments; i++)
+        for (var i = 0; i <= CoppiceMonitor.Capture.Dns.DnsTcpStream.MaxHeldSegments; i++)
         {
             var name = $"q{i}.example";
             names.Add(name);

@@ -1,3 +1,5 @@
+using CoppiceMonitor.Storage.Reporting;
+using CoppiceMonitor.Visits;
 using CoppiceMonitor.Reports.Model;
 
 namespace CoppiceMonitor.Reports.Tests;
@@ -18,14 +20,14 @@ internal static class SampleReports
         ExcessiveMinutesPerDay: 60,
         Headteacher: new Recipient("HT01", "Helen Green", "head@coppice.test"));
 
-    public static IReadOnlyList<StaffMember> Staff { get; } =
+    public static IReadOnlyList<StaffRecord> Staff { get; } =
     [
-        new("HT01", "Helen Green", "head@coppice.test", null),
-        new("LM01", "Priya Shah", "priya.shah@coppice.test", "HT01"),
-        new("LM02", "Dan Okafor", "dan.okafor@coppice.test", "HT01"),
-        new("T001", "Tom O'Brien & <Co>", "tom@coppice.test", "LM01"),
-        new("T002", "Amy Lee", "amy@coppice.test", "LM01"),
-        new("T003", "Raj Patel", "raj@coppice.test", "LM02"),
+        new("HT01", "Helen Green", "head@coppice.test", null, StaffRoles.None),
+        new("LM01", "Priya Shah", "priya.shah@coppice.test", "HT01", StaffRoles.None),
+        new("LM02", "Dan Okafor", "dan.okafor@coppice.test", "HT01", StaffRoles.None),
+        new("T001", "Tom O'Brien & <Co>", "tom@coppice.test", "LM01", StaffRoles.None),
+        new("T002", "Amy Lee", "amy@coppice.test", "LM01", StaffRoles.None),
+        new("T003", "Raj Patel", "raj@coppice.test", "LM02", StaffRoles.None),
     ];
 
     public static IReadOnlyList<StaffDailyUsage> Usage { get; } =

@@ -1,3 +1,4 @@
+using CoppiceMonitor.Visits;
 using System.Net;
 using CoppiceMonitor.Capture;
 using CoppiceMonitor.Storage.Ingest;
@@ -12,7 +13,7 @@ internal static class TestData
         school, ts, ObservationKind.TlsClientHello, IPAddress.Parse("10.10.0.5"), new MacAddress(mac),
         IPAddress.Parse("157.240.1.35"), 443, TransportProtocol.Tcp, 10, $"n{i}", """{"alpn":"h2"}""");
 
-    public static VisitRecord Visit(int i, DateTime start, string school = "s1", string staff = "p1") => new(
+    public static Visit Visit(int i, DateTime start, string school = "s1", string staff = "p1") => new(
         school, staff, "d-" + staff, "Facebook", "SocialMedia", start, start.AddMinutes(5), 240, 120, 60, 60, 0, false,
         $"site{i}", 3);
 

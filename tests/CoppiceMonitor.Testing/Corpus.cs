@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Xunit;
 
 namespace CoppiceMonitor.Testing;
 
@@ -67,15 +68,18 @@ public static class Corpus
     public const string MissingMessage =
         "shared test data not found: set COPPICE_SHARED or place the 'shared' folder (with corpus/) beside the repository";
 
-    private static readonly Lazy<string?> s_shared = new(FindShared);
+    private static readonly Lazy<string?> SharedFolder = new(FindShared);
 
-    public static string? SharedDirectory => s_shared.Value;
+    public static string? SharedDirectory => SharedFolder.Value;
 
     public static string? CorpusDirectory => SharedDirectory is { } s ? Path.Combine(s, "corpus") : null;
 
     public static string? BenchDirectory => SharedDirectory is { } s ? Path.Combine(s, "bench") : null;
 
     public static bool IsAvailable => CorpusDirectory is not null;
+
+    /// <summary>Ends the calling [SkippableFact]/[SkippableTheory] as skipped, with the reason, when the corpus is absent.</summary>
+    public static void SkipIfAbsent() => Skip.IfNot(IsAvailable, MissingMessage);
 
     /// <summary>Every pcap/pcapng in the corpus that has its JSON beside it, sorted by name.</summary>
     public static IReadOnlyList<CorpusCapture> Captures()

@@ -41,10 +41,10 @@ public class ServiceCatalogTests
             Assert.True(r.Origin.StartsWith("services.tsv:", StringComparison.Ordinal) || r.Origin.StartsWith("special-categories.tsv:", StringComparison.Ordinal), r.Origin));
     }
 
-    [SharedFact]
+    [SkippableFact]
     public void ShippedFile_CoversEveryRowOfTheDomainSources()
     {
-        var source = Path.Combine(SharedFolder.Path!, "domain-sources", "social-media.tsv");
+        var source = Path.Combine(SharedFolder.SkipIfAbsent(), "domain-sources", "social-media.tsv");
         var shipped = TestData.Catalog.Rows.Select(r => (r.Service, r.Suffix)).ToHashSet();
         var missing = File.ReadLines(source).Skip(1)
             .Select(line => line.Split('\t'))

@@ -35,16 +35,11 @@ internal static class SharedFolder
 
         return null;
     }
-}
 
-/// <summary>A fact that is skipped, with the reason, when the shared folder is not present.</summary>
-public sealed class SharedFactAttribute : FactAttribute
-{
-    public SharedFactAttribute()
+    /// <summary>Ends the calling [SkippableFact] as skipped, with the reason, when shared/ is not present.</summary>
+    public static string SkipIfAbsent()
     {
-        if (SharedFolder.Path is null)
-        {
-            Skip = "shared/ not found (set COPPICE_SHARED or place shared/ beside the repository)";
-        }
+        Skip.If(Path is null, "shared/ not found (set COPPICE_SHARED or place shared/ beside the repository)");
+        return Path!;
     }
 }

@@ -15,7 +15,10 @@ internal ref struct DhcpMessage
     public uint LeaseSeconds;
     public ReadOnlySpan<byte> Hostname;
 
-    /// <summary>An option ran past the end of the packet; the options before it are kept (as tshark does).</summary>
+    /// <summary>
+    /// An option ran past the end of the packet, or the options stopped before the end option (255): the packet
+    /// was cut. The options before the cut are kept (as tshark does).
+    /// </summary>
     public bool Truncated;
 }
 
@@ -50,6 +53,7 @@ internal static class DhcpParser
         message.ClientHardwareAddress = MacAddress.FromSpan(payload.Slice(28, 6));
 
         var reader = new SpanReader(payload[(FixedLength + 4)..]);
+        var ended = false;
         while (reader.TryReadByte(out var code))
         {
             if (code == 0)
@@ -59,6 +63,7 @@ internal static class DhcpParser
 
             if (code == 255)
             {
+                ended = true;
                 break;
             }
 
@@ -87,6 +92,7 @@ internal static class DhcpParser
             }
         }
 
+        message.Truncated |= !ended;
         return ParseStatus.Success;
     }
 }

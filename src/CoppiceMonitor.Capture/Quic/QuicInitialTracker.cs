@@ -88,11 +88,12 @@ public sealed class QuicInitialTracker
             return ProcessPlainChlo(udpPayload, flowKey, now, out hello);
         }
 
+        var datagramVersion = BinaryPrimitives.ReadUInt32BigEndian(udpPayload[1..]);
         var status = ParseStatus.NotApplicable;
         var position = 0;
         while (position < udpPayload.Length && (udpPayload[position] & 0x80) != 0)
         {
-            var packetStatus = ProcessLongHeaderPacket(udpPayload, position, quicVersion, flowKey, now, ref state, out var packetLength);
+            var packetStatus = ProcessLongHeaderPacket(udpPayload, position, quicVersion, datagramVersion, flowKey, now, ref state, out var packetLength);
             if (packetStatus == ParseStatus.Malformed)
             {
                 return status == ParseStatus.NeedMoreData ? Evaluate(state!, quicVersion, out hello) : ParseStatus.Malformed;
@@ -132,7 +133,7 @@ public sealed class QuicInitialTracker
     /// of the datagram cannot be walked (Retry, a different version, trailing garbage).
     /// </summary>
     private ParseStatus ProcessLongHeaderPacket(ReadOnlySpan<byte> datagram, int start, QuicVersion quicVersion,
-        ulong flowKey, long now, ref FlowState? state, out int packetLength)
+        uint datagramVersion, ulong flowKey, long now, ref FlowState? state, out int packetLength)
     {
         packetLength = 0;
         var packet = datagram[start..];
@@ -143,7 +144,7 @@ public sealed class QuicInitialTracker
         }
 
         // Coalesced packets share one version (RFC 9000 12.2); anything else is not ours to walk.
-        if (versionValue != quicVersion.Value)
+        if (versionValue != datagramVersion)
         {
             return ParseStatus.NotApplicable;
         }
@@ -157,12 +158,12 @@ public sealed class QuicInitialTracker
         }
 
         var packetType = (firstByte >> 4) & 3;
-        if (packetType == quicVersion.RetryPacketType)
+        if (quicVersion.IsReserved ? !AnyCandidateInitial(packetType) : packetType == quicVersion.RetryPacketType)
         {
             return ParseStatus.NotApplicable;
         }
 
-        var isInitial = packetType == quicVersion.InitialPacketType;
+        var isInitial = quicVersion.IsReserved || packetType == quicVersion.InitialPacketType;
         if (isInitial && (!reader.TryReadQuicVarInt(out var tokenLength) || tokenLength > (ulong)reader.Remaining
             || !reader.TrySkip((int)tokenLength)))
         {
@@ -188,12 +189,33 @@ public sealed class QuicInitialTracker
         }
 
         var protectedPacket = packet[..packetLength];
-        var dcidKey = ConnectionIdKey.From(dcid, versionValue);
-        var plaintextLength = TryOpen(GetKeys(dcidKey, quicVersion), protectedPacket, packetNumberOffset);
+        var keyVersion = quicVersion.IsReserved && state is { HasConnectionIds: true } ? state.KeyVersion! : quicVersion;
+        var dcidKey = ConnectionIdKey.From(dcid, keyVersion.Value);
+        var plaintextLength = keyVersion.IsReserved ? -1 : TryOpen(GetKeys(dcidKey, keyVersion), protectedPacket, packetNumberOffset);
         if (plaintextLength < 0 && state is { HasConnectionIds: true } && !state.OriginalDestinationId.Equals(dcidKey))
         {
             // Initial keys stay those of the first DCID even after the client switches to the server's CID.
-            plaintextLength = TryOpen(GetKeys(state.OriginalDestinationId, quicVersion), protectedPacket, packetNumberOffset);
+            plaintextLength = TryOpen(GetKeys(state.OriginalDestinationId, keyVersion), protectedPacket, packetNumberOffset);
+        }
+
+        if (keyVersion.IsReserved)
+        {
+            // A reserved version says nothing about the protection: try each candidate whose Initial type matches.
+            foreach (var candidate in QuicVersion.ReservedCandidates)
+            {
+                if (candidate.InitialPacketType != packetType)
+                {
+                    continue;
+                }
+
+                dcidKey = ConnectionIdKey.From(dcid, candidate.Value);
+                plaintextLength = TryOpen(GetKeys(dcidKey, candidate), protectedPacket, packetNumberOffset);
+                if (plaintextLength >= 0)
+                {
+                    keyVersion = candidate;
+                    break;
+                }
+            }
         }
 
         if (plaintextLength < 0)
@@ -211,11 +233,12 @@ public sealed class QuicInitialTracker
         if (!state.HasConnectionIds)
         {
             state.HasConnectionIds = true;
+            state.KeyVersion = keyVersion;
             state.OriginalDestinationId = dcidKey;
             state.ClientSourceId = ConnectionIdKey.From(scid, versionValue);
         }
 
-        return ReadFrames(_plaintext.AsSpan(0, plaintextLength), quicVersion, state)
+        return ReadFrames(_plaintext.AsSpan(0, plaintextLength), keyVersion, state)
             ? ParseStatus.NeedMoreData
             : ParseStatus.NotApplicable;
     }
@@ -393,6 +416,19 @@ public sealed class QuicInitialTracker
         return status == ParseStatus.NeedMoreData ? ParseStatus.NotApplicable : status;
     }
 
+    private static bool AnyCandidateInitial(int packetType)
+    {
+        foreach (var candidate in QuicVersion.ReservedCandidates)
+        {
+            if (candidate.InitialPacketType == packetType)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static QuicVersion? FindVersion(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < 13)
@@ -497,6 +533,9 @@ public sealed class QuicInitialTracker
 
         public ConnectionIdKey OriginalDestinationId { get; set; }
 
+        /// <summary>The version whose Initial keys opened the first packet (a candidate's, for a reserved version).</summary>
+        public QuicVersion? KeyVersion { get; set; }
+
         public ConnectionIdKey ClientSourceId { get; set; }
 
         public int FailedAttempts { get; set; }
@@ -510,6 +549,7 @@ public sealed class QuicInitialTracker
             HasConnectionIds = false;
             OriginalDestinationId = default;
             ClientSourceId = default;
+            KeyVersion = null;
             FailedAttempts = 0;
             LastParsedLength = 0;
         }

@@ -5,9 +5,9 @@ namespace CoppiceMonitor.Capture.Quic;
 internal enum QuicVersionFamily : byte
 {
     Unknown,
-    /// <summary>RFC 9000 long header, TLS ClientHello in CRYPTO frames (v1, v2, drafts 22-34, mvfst, T051).</summary>
+    /// <summary>RFC 9000 long header, TLS ClientHello in CRYPTO frames (v1, v2, drafts 22-34, mvfst).</summary>
     Ietf,
-    /// <summary>Google T050: IETF-style Initial protection, TLS in gQUIC-numbered CRYPTO frames (type 0x08).</summary>
+    /// <summary>Google T050 and T051: IETF-style Initial protection, TLS in gQUIC-numbered CRYPTO frames (type 0x08).</summary>
     GoogleTls,
     /// <summary>Google Q050: IETF-style Initial protection, gQUIC CHLO in gQUIC-numbered CRYPTO frames (type 0x08).</summary>
     GoogleCryptoChlo,
@@ -69,7 +69,19 @@ internal sealed class QuicVersion
 
     public int RetryPacketType => IsV2 ? 0 : 3;
 
-    public static QuicVersion? Find(uint value) => Known.GetValueOrDefault(value);
+    /// <summary>
+    /// A reserved version (RFC 9000 15: 0x?a?a?a?a), sent by clients to provoke version negotiation; the Initial
+    /// still carries a real ClientHello protected as one of <see cref="Candidates"/> (Wireshark tries the same).
+    /// </summary>
+    public static readonly QuicVersion Reserved = new(0x0a0a0a0a, QuicVersionFamily.Ietf, "reserved", salt: null, isV2: false);
+
+    /// <summary>Versions whose Initial protection a reserved-version Initial is tried with, most likely first.</summary>
+    public static readonly QuicVersion[] ReservedCandidates = [Known[0x00000001], Known[0x6b3343cf], Known[0xff00001d]];
+
+    public bool IsReserved => ReferenceEquals(this, Reserved);
+
+    public static QuicVersion? Find(uint value) =>
+        Known.GetValueOrDefault(value) ?? ((value & 0x0f0f0f0f) == 0x0a0a0a0a ? Reserved : null);
 
     private static Dictionary<uint, QuicVersion> Build()
     {
@@ -82,7 +94,8 @@ internal sealed class QuicVersion
             [0xfaceb00e] = new(0xfaceb00e, QuicVersionFamily.Ietf, "mvfst-0xfaceb00e", SaltDraft23, isV2: false),
             [0x51303530] = new(0x51303530, QuicVersionFamily.GoogleCryptoChlo, "Q050", SaltQ050, isV2: false),
             [0x54303530] = new(0x54303530, QuicVersionFamily.GoogleTls, "T050", SaltT050, isV2: false),
-            [0x54303531] = new(0x54303531, QuicVersionFamily.Ietf, "T051", SaltT051, isV2: false),
+            // T051 keeps T050's gQUIC frame numbering (Chromium's QuicVersionUsesCryptoFrames with gQUIC frame types).
+            [0x54303531] = new(0x54303531, QuicVersionFamily.GoogleTls, "T051", SaltT051, isV2: false),
         };
 
         // IETF drafts with the RFC 9000 long header (separate CID lengths arrived in draft-22).

@@ -1,3 +1,5 @@
+using CoppiceMonitor.Storage.Reporting;
+using CoppiceMonitor.Visits;
 using CoppiceMonitor.Reports.Model;
 
 namespace CoppiceMonitor.Reports.Data;
@@ -11,7 +13,7 @@ public interface IReportDataSource
     /// <summary>The schools to report on, with their zone, threshold and headteacher.</summary>
     Task<IReadOnlyList<ReportSchool>> GetSchoolsAsync(CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<StaffMember>> GetStaffAsync(string schoolId, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StaffRecord>> GetStaffAsync(string schoolId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Minutes per person, service and local date for the given categories (e.g. SocialMedia), optionally only for

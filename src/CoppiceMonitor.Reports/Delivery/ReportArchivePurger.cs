@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Rendering;
 using CoppiceMonitor.Storage.Retention;
 using Microsoft.Extensions.Logging;
@@ -20,19 +19,22 @@ public sealed record ArchivePurgeResult(bool DryRun, int RetentionDays, int File
 /// Retention:Schools entry of the folder's school sets it), the same window as the report_runs rows.
 /// </summary>
 public sealed partial class ReportArchivePurger(
-    IOptions<ReportOptions> options,
+    ReportOptions options,
     IOptions<RetentionOptions> retention,
-    ReportDatabase database,
+    AuditLog auditLog,
     TimeProvider timeProvider,
     ILogger<ReportArchivePurger> logger)
 {
+    /// <summary>The named "Reports" options the purge reads: validated without the SMTP cross-checks of sending.</summary>
+    public const string OptionsName = "archive";
+
     public const string AuditAction = "retention.purge.report-archive";
     public const string DryRunAuditAction = "retention.purge.report-archive.dry-run";
 
     public async Task<ArchivePurgeResult> PurgeAsync(bool dryRun = false, string actor = "retention", CancellationToken cancellationToken = default)
     {
-        var root = options.Value.ArchiveFolder;
-        var defaultDays = options.Value.ArchiveRetentionDays ?? retention.Value.ReportRunsDays;
+        var root = options.ArchiveFolder;
+        var defaultDays = options.ArchiveRetentionDays ?? retention.Value.ReportRunsDays;
         var nowUtc = timeProvider.GetUtcNow().UtcDateTime;
         int files = 0, folders = 0;
         long bytes = 0;
@@ -45,7 +47,7 @@ public sealed partial class ReportArchivePurger(
                 cancellationToken.ThrowIfCancellationRequested();
                 var segments = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar);
                 var days = defaultDays;
-                if (!options.Value.ArchiveRetentionDays.HasValue && segments.Length > 2 && schoolDays.TryGetValue(segments[1], out var schoolWindow))
+                if (!options.ArchiveRetentionDays.HasValue && segments.Length > 2 && schoolDays.TryGetValue(segments[1], out var schoolWindow))
                 {
                     days = schoolWindow;
                 }
@@ -75,7 +77,7 @@ public sealed partial class ReportArchivePurger(
             ["bytes"] = bytes,
             ["retention_days"] = defaultDays,
         };
-        var auditId = await new AuditLog(database.DataSource, timeProvider).WriteAsync(
+        var auditId = await auditLog.WriteAsync(
             new AuditEntry(actor, dryRun ? DryRunAuditAction : AuditAction, Reason: "report archive retention (policy 10.4)", RowCount: files, Counts: counts),
             cancellationToken).ConfigureAwait(false);
         Log.ArchivePurged(logger, dryRun ? "would delete" : "deleted", files, folders, defaultDays, auditId);

@@ -1,3 +1,6 @@
+using CoppiceMonitor.Storage.Reporting;
+using CoppiceMonitor.Visits;
+
 namespace CoppiceMonitor.Reports.Model;
 
 /// <summary>
@@ -13,7 +16,7 @@ public static class ReportBuilder
     public static IReadOnlyList<LineManagerReport> BuildLineManagerReports(
         ReportSchool school,
         ReportPeriod period,
-        IReadOnlyList<StaffMember> staff,
+        IReadOnlyList<StaffRecord> staff,
         IReadOnlyList<StaffDailyUsage> usage,
         IReadOnlyList<StaffDailyUsage> previousUsage,
         DateTime generatedUtc)
@@ -62,7 +65,7 @@ public static class ReportBuilder
         ReportSchool school,
         Recipient recipient,
         ReportPeriod period,
-        IReadOnlyList<StaffMember> staff,
+        IReadOnlyList<StaffRecord> staff,
         IReadOnlyList<StaffDailyUsage> usage,
         IReadOnlyList<StaffDailyUsage> previousUsage,
         IReadOnlyList<AnonymousServiceTotal> anonymous,
@@ -128,7 +131,7 @@ public static class ReportBuilder
     /// school's threshold; work use under section 5 is reported apart and never counts towards either concern.
     /// </summary>
     public static PersonSummary Summarise(
-        StaffMember member,
+        StaffRecord member,
         ReportPeriod period,
         int excessiveMinutesPerDay,
         IReadOnlyList<StaffDailyUsage> rows,

@@ -1,3 +1,5 @@
+using CoppiceMonitor.Storage.Reporting;
+
 namespace CoppiceMonitor.Reports.Model;
 
 /// <summary>A school as the reports see it: its zone for local dates and its excessive-use threshold (policy 9.1).</summary>
@@ -10,33 +12,6 @@ public sealed record ReportSchool(
 
 /// <summary>Someone a report is addressed to.</summary>
 public sealed record Recipient(string? StaffId, string DisplayName, string Email);
-
-/// <summary>A member of staff from the registry, with their line manager.</summary>
-public sealed record StaffMember(string StaffId, string DisplayName, string Email, string? LineManagerId);
-
-/// <summary>
-/// One person, service and local date: summed visit minutes split by the school calendar's time buckets. The bucket
-/// minutes add up to <see cref="MinutesTotal"/>; <see cref="MinutesWorkUse"/> is the part of the total that was use of
-/// a service the person is authorised to use for work (policy section 5), and <see cref="MinutesDirectedWorkUse"/>
-/// the part of that inside directed time.
-/// </summary>
-public sealed record StaffDailyUsage(
-    string StaffId,
-    string Service,
-    string Category,
-    DateOnly Date,
-    double MinutesTotal,
-    double MinutesDirected,
-    double MinutesBreak,
-    double MinutesNonDirected,
-    double MinutesOutsideHours,
-    double MinutesWorkUse,
-    double MinutesDirectedWorkUse)
-{
-    public double MinutesPersonal => Math.Max(0, MinutesTotal - MinutesWorkUse);
-
-    public double MinutesDirectedPersonal => Math.Max(0, MinutesDirected - MinutesDirectedWorkUse);
-}
 
 /// <summary>Minutes of one service over the period, for a person or the school.</summary>
 public sealed record ServiceTotal(string Service, double MinutesPersonal, double MinutesDirectedPersonal, double MinutesWorkUse);
@@ -73,25 +48,6 @@ public sealed record LineManagerReport(
 
 /// <summary>Anonymous (never attributed) minutes: pupils, guests and devices not in the registry.</summary>
 public sealed record AnonymousServiceTotal(string Service, string DeviceGroup, double Minutes, int Devices);
-
-/// <summary>
-/// How much the figures could not see. Minutes from devices nobody registered cannot be attributed to a person;
-/// minutes on connections whose site was hidden by Encrypted Client Hello, or on DNS-over-HTTPS resolvers (which hide
-/// the device's lookups), cannot be named. Shares are of all observed minutes (staff and anonymous).
-/// </summary>
-public sealed record CoverageSummary(
-    double AttributedMinutes,
-    double AnonymousMinutes,
-    double UnknownDeviceMinutes,
-    double EncryptedClientHelloMinutes,
-    double DnsOverHttpsMinutes)
-{
-    public double TotalMinutes => AttributedMinutes + AnonymousMinutes;
-
-    public double UnattributedShare => TotalMinutes <= 0 ? 0 : UnknownDeviceMinutes / TotalMinutes;
-
-    public double UnnamedShare => TotalMinutes <= 0 ? 0 : (EncryptedClientHelloMinutes + DnsOverHttpsMinutes) / TotalMinutes;
-}
 
 /// <summary>A member of staff the headteacher should know about: directed-time use or excessive days.</summary>
 public sealed record FlaggedStaff(

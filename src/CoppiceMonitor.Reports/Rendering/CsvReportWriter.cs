@@ -1,3 +1,4 @@
+using CoppiceMonitor.Storage.Reporting;
 using System.Text;
 using CoppiceMonitor.Reports.Model;
 

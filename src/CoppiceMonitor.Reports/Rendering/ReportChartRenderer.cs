@@ -1,3 +1,4 @@
+using CoppiceMonitor.Storage.Reporting;
 using CoppiceMonitor.Reports.Model;
 using ScottPlot;
 

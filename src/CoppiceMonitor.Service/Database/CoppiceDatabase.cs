@@ -3,6 +3,8 @@ using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using CoppiceMonitor.Storage.Ingest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -17,7 +19,6 @@ namespace CoppiceMonitor.Service.Database;
 /// </summary>
 public sealed class CoppiceDatabase : IAsyncDisposable
 {
-    public const string ConnectionStringName = "Coppice";
     public const string EmbeddedDatabaseName = "coppice";
 
     private readonly string? _configured;
@@ -35,7 +36,7 @@ public sealed class CoppiceDatabase : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        _configured = configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } cs ? cs : null;
+        _configured = configuration.GetConnectionString(CoppiceConnectionStrings.DefaultName) is { Length: > 0 } cs ? cs : null;
         _configuration = configuration;
         _options = options.Value;
         _loggerFactory = loggerFactory;
@@ -135,7 +136,6 @@ public sealed class CoppiceDatabase : IAsyncDisposable
     {
         Log.UsingEmbeddedDatabase(_logger, EmbeddedFolder);
         string admin;
-        var created = false;
         if (TryAttachToRunning(out var running))
         {
             admin = running;
@@ -153,20 +153,7 @@ public sealed class CoppiceDatabase : IAsyncDisposable
             admin = _server.GetConnectionString("postgres");
         }
 
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
-            exists.Parameters.AddWithValue("name", EmbeddedDatabaseName);
-            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
-            {
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {EmbeddedDatabaseName}", connection);
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                created = true;
-            }
-        }
-
-        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = EmbeddedDatabaseName }.ConnectionString;
+        var (connectionString, created) = await DatabaseMigrator.EnsureDatabaseAsync(admin, EmbeddedDatabaseName, cancellationToken).ConfigureAwait(false);
         // The embedded database is ours: keep its schema current without asking ICT to run `db migrate`. Checking
         // the migrations costs seconds of EF Core start-up on every verb, so it is skipped when this very build of
         // the storage assembly already migrated this database (a marker beside it holds the build's module id).
@@ -248,9 +235,23 @@ public sealed class CoppiceDatabase : IAsyncDisposable
 
 public static class DatabaseServiceCollectionExtensions
 {
-    public static IServiceCollection AddCoppiceDatabase(this IServiceCollection services)
+    /// <summary>
+    /// The database every verb talks to (<see cref="CoppiceDatabase"/>: configured or embedded) and Storage on it
+    /// (AddCoppiceStorage with the per-role connection strings, resolved when first needed). A relative
+    /// Ingest:SpoolDirectory is the service's spool folder (Service:SpoolFolder, by default DataFolder/spool).
+    /// </summary>
+    public static IServiceCollection AddCoppiceDatabase(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<CoppiceDatabase>();
+        services.TryAddSingleton<CoppiceDatabase>();
+        services.AddCoppiceStorage(configuration,
+            sp => sp.GetRequiredService<CoppiceDatabase>().GetRoleConnectionStringsAsync(CancellationToken.None).GetAwaiter().GetResult());
+        services.AddOptions<IngestOptions>().PostConfigure<IOptions<ServiceOptions>>((ingest, service) =>
+        {
+            if (!Path.IsPathFullyQualified(ingest.SpoolDirectory))
+            {
+                ingest.SpoolDirectory = service.Value.ResolvedSpoolFolder;
+            }
+        });
         return services;
     }
 }

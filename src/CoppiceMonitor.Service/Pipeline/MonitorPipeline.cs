@@ -1,37 +1,32 @@
 using CoppiceMonitor.Service.Database;
+using CoppiceMonitor.Storage;
 using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Storage.Ingest;
 using CoppiceMonitor.Visits;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CoppiceMonitor.Service.Pipeline;
 
 /// <summary>
 /// Everything after the decoders, shared by `run` and `replay`: observation channel -> visit stage -> storage
-/// ingest. Start: database, school row, registry, ingest (which first replays its spool), visit stage.
-/// Complete: the channel closes, the stage emits every open visit, ingest drains into the database or spool.
+/// ingest. Start: each school's row and registry (Storage's <see cref="RegistryStore"/>), ingest (which first
+/// replays its spool), visit stage. Complete: the channel closes, the stage emits every open visit, ingest drains into
+/// the database or spool. Storage's objects come from the container (AddCoppiceStorage), which also disposes them.
 /// </summary>
 public sealed class MonitorPipeline : IAsyncDisposable
 {
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly NpgsqlDataSource _ingestDataSource;
     private readonly ILogger _logger;
     private readonly Task _stageTask;
     private readonly CancellationTokenSource _abort = new();
     private bool _completed;
 
-    private MonitorPipeline(ObservationChannel channel, VisitStage stage, IngestService ingest, StorageOutput output,
-        NpgsqlDataSource dataSource, NpgsqlDataSource ingestDataSource, ILogger logger)
+    private MonitorPipeline(ObservationChannel channel, VisitStage stage, IngestService ingest, ILogger logger)
     {
         Channel = channel;
         Stage = stage;
         Ingest = ingest;
-        Output = output;
-        _dataSource = dataSource;
-        _ingestDataSource = ingestDataSource;
         _logger = logger;
         _stageTask = Task.Run(() => stage.RunAsync(_abort.Token));
     }
@@ -42,10 +37,6 @@ public sealed class MonitorPipeline : IAsyncDisposable
 
     public IngestService Ingest { get; }
 
-    public StorageOutput Output { get; }
-
-    public NpgsqlDataSource DataSource => _dataSource;
-
     /// <summary>Faults when the visit stage fails, so a worker can stop instead of silently filling the channel.</summary>
     public Task StageCompletion => _stageTask;
 
@@ -53,50 +44,26 @@ public sealed class MonitorPipeline : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.GetRequiredService<IOptions<ServiceOptions>>().Value;
-        var loggerFactory = services.GetRequiredService<ILoggerFactory>();
-        var logger = loggerFactory.CreateLogger<MonitorPipeline>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<MonitorPipeline>();
         var time = services.GetRequiredService<TimeProvider>();
         var factory = services.GetRequiredService<VisitPipelineFactory>();
-        var connectionStrings = await services.GetRequiredService<CoppiceDatabase>().GetRoleConnectionStringsAsync(cancellationToken).ConfigureAwait(false);
 
-        // The registry (schools, staff, devices) is admin's; everything the pipeline writes goes in as the ingest role.
-        var dataSource = NpgsqlDataSource.Create(connectionStrings.Admin);
-        NpgsqlDataSource? ingestDataSource = null;
-        try
+        // Every configured school: its row, its registry, its own visit pipeline (calendar), one router in front.
+        // The registry is admin's; everything the pipeline writes goes in through ingest as the ingest role.
+        var registry = services.GetRequiredService<RegistryStore>();
+        var registries = new List<(SchoolOptions School, DeviceRegistry Registry)>();
+        foreach (var school in factory.Schools)
         {
-            // Every configured school: its row, its registry, its own visit pipeline (calendar), one router in front.
-            var registries = new List<(SchoolOptions School, DeviceRegistry Registry)>();
-            foreach (var school in factory.Schools)
-            {
-                await RegistrySource.EnsureSchoolAsync(dataSource, school.Id, school.TimeZone, cancellationToken).ConfigureAwait(false);
-                registries.Add((school, await RegistrySource.LoadAsync(dataSource, school.Id, cancellationToken).ConfigureAwait(false)));
-            }
-
-            var ingestOptions = services.GetRequiredService<IOptions<IngestOptions>>().Value;
-            if (!Path.IsPathFullyQualified(ingestOptions.SpoolDirectory))
-            {
-                ingestOptions.SpoolDirectory = options.ResolvedSpoolFolder;
-            }
-
-            ingestDataSource = NpgsqlDataSource.Create(connectionStrings.Ingest);
-            var ingest = new IngestService(ingestDataSource, Options.Create(ingestOptions), time, loggerFactory.CreateLogger<IngestService>());
-            await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
-            var output = new StorageOutput(ingest);
-            var channel = new ObservationChannel(options.ChannelCapacity);
-            var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], factory.CreateRouter(), output, time,
-                TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);
-            return new MonitorPipeline(channel, stage, ingest, output, dataSource, ingestDataSource, logger);
+            await registry.EnsureSchoolAsync(school.Id, school.TimeZone, cancellationToken).ConfigureAwait(false);
+            registries.Add((school, await registry.LoadAsync(school.Id, cancellationToken).ConfigureAwait(false)));
         }
-        catch
-        {
-            await dataSource.DisposeAsync().ConfigureAwait(false);
-            if (ingestDataSource is not null)
-            {
-                await ingestDataSource.DisposeAsync().ConfigureAwait(false);
-            }
 
-            throw;
-        }
+        var ingest = services.GetRequiredService<IngestService>();
+        await ingest.StartAsync(cancellationToken).ConfigureAwait(false);
+        var channel = new ObservationChannel(options.ChannelCapacity);
+        var stage = new VisitStage(channel, sink => [.. registries.Select(r => factory.Create(r.School, sink, r.Registry))], factory.CreateRouter(),
+            new StorageOutput(ingest), time, TimeSpan.FromSeconds(options.FlushIntervalSeconds), live, logger);
+        return new MonitorPipeline(channel, stage, ingest, logger);
     }
 
     /// <summary>Closes the channel and drains everything into storage. False when the drain timed out (rest spooled).</summary>
@@ -128,28 +95,22 @@ public sealed class MonitorPipeline : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                // Aborted on an error path: what was queued is in the ingest, which disposes below.
+                // Aborted on an error path: what was queued is in the ingest, which the container stops (spooling the rest).
             }
         }
 
-        await Ingest.DisposeAsync().ConfigureAwait(false);
-        await _dataSource.DisposeAsync().ConfigureAwait(false);
-        await _ingestDataSource.DisposeAsync().ConfigureAwait(false);
+        // Ingest is the container's (AddCoppiceStorage): it stops and disposes it with the host.
         _abort.Dispose();
     }
 }
 
 public static class PipelineServiceCollectionExtensions
 {
-    /// <summary>Ingest options ("Ingest" section) and the visit pipeline configuration.</summary>
+    /// <summary>The visit pipeline configuration and the database with Storage on it.</summary>
     public static IServiceCollection AddCoppicePipeline(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
-        services.AddOptions<IngestOptions>()
-            .Bind(configuration.GetSection(IngestOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
         services.AddCoppiceVisits(configuration);
-        services.AddCoppiceDatabase();
+        services.AddCoppiceDatabase(configuration);
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using CoppiceMonitor.Capture;
+using CoppiceMonitor.Capture.Live;
 using CoppiceMonitor.Service.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace CoppiceMonitor.Service.Pipeline;
 
 /// <summary>
-/// The `run` worker: one capture thread per configured interface (LiveCapture + its own PacketDecoder) writing
+/// The `run` worker: one Capture <see cref="LiveCapture"/> per configured interface (built by the CaptureFactory) writing
 /// into the shared observation channel without ever waiting, and the <see cref="MonitorPipeline"/> behind it.
 /// Start-up work is in StartAsync so systemd's READY (Type=notify) means "capturing". Stop: captures end, their
 /// decoders summarise open flows, the visit stage emits open visits, ingest drains to the database or spool.
@@ -15,13 +16,13 @@ namespace CoppiceMonitor.Service.Pipeline;
 public sealed class MonitorWorker(
     IServiceProvider services,
     IOptions<ServiceOptions> serviceOptions,
-    IOptions<CaptureOptions> captureOptions,
+    CaptureFactory captureFactory,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<MonitorWorker> logger) : IHostedService, IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopCapture = new();
-    private readonly List<InterfaceCapture> _captures = [];
+    private readonly List<LiveCapture> _captures = [];
     private readonly DateTimeOffset _started = time.GetUtcNow();
     private MonitorPipeline? _pipeline;
     private ITimer? _statusTimer;
@@ -39,17 +40,18 @@ public sealed class MonitorWorker(
             },
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
-        if (captureOptions.Value.Interfaces.Count == 0)
+        var captureOptions = captureFactory.Options;
+        if (captureOptions.Interfaces.Count == 0)
         {
             Log.NoInterfaces(logger);
         }
 
-        foreach (var name in captureOptions.Value.Interfaces)
+        foreach (var name in captureOptions.Interfaces)
         {
-            var capture = new InterfaceCapture(name, captureOptions.Value, options.CaptureRingBytes, new DroppingChannelSink(_pipeline.Channel), time, logger);
+            var capture = captureFactory.CreateLive(name, options.CaptureRingBytes, new DroppingChannelSink(_pipeline.Channel));
             _captures.Add(capture);
             capture.Start(_stopCapture.Token);
-            Log.CaptureStarted(logger, name, captureOptions.Value.Filter.Length > 0 ? "filtered" : "all traffic");
+            Log.CaptureStarted(logger, name, captureOptions.Filter.Length > 0 ? "filtered" : "all traffic");
             _ = capture.Completion.ContinueWith(
                 t =>
                 {
@@ -112,7 +114,7 @@ public sealed class MonitorWorker(
 
         try
         {
-            var interfaces = _captures.Select(c => c.Status()).ToList();
+            var interfaces = _captures.Select(c => InterfaceStatus.From(c.Status())).ToList();
             var drops = pipeline.Channel.Dropped;
             if (drops > _lastLoggedDrops)
             {

@@ -1,5 +1,4 @@
 using CoppiceMonitor.Reports;
-using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Service.Database;
 using CoppiceMonitor.Service.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -11,29 +10,27 @@ namespace CoppiceMonitor.Service.Pipeline;
 public static class ReportingServiceCollectionExtensions
 {
     /// <summary>
-    /// Reports (building, rendering, SMTP delivery, archive) on the same database as everything else: the embedded
-    /// server's connection string is only known once it runs, so the report database resolves through
-    /// <see cref="CoppiceDatabase"/>. A relative Reports:ArchiveFolder is under the data folder.
+    /// Reports (AddCoppiceReports) on the same database as everything else (AddCoppiceDatabase); with
+    /// <paramref name="delivery"/> false only the archive purge, which needs no SMTP settings. A relative
+    /// Reports:ArchiveFolder is under the data folder.
     /// </summary>
-    public static IServiceCollection AddCoppiceReporting(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddCoppiceReporting(this IServiceCollection services, IConfiguration configuration, bool delivery = true)
     {
-        services.AddCoppiceDatabase();
-        // Reports read aggregates and record their runs: the reporting role, never the owner.
-        services.AddSingleton(sp => new ReportDatabase(
-            sp.GetRequiredService<CoppiceDatabase>().GetRoleConnectionStringsAsync(CancellationToken.None).GetAwaiter().GetResult().Reporting));
-        services.AddCoppiceReports(configuration);
-        services.AddOptions<ReportOptions>().PostConfigure<IOptions<ServiceOptions>>((reports, service) => ResolveArchiveFolder(reports, service.Value));
+        services.AddCoppiceDatabase(configuration);
+        services.AddCoppiceReports(configuration, delivery);
+        services.AddSingleton<IPostConfigureOptions<ReportOptions>, ArchiveUnderDataFolder>();
         return services;
     }
 
-    /// <summary>A relative Reports:ArchiveFolder is under the data folder.</summary>
-    public static void ResolveArchiveFolder(ReportOptions reports, ServiceOptions service)
+    /// <summary>A relative Reports:ArchiveFolder is under the data folder (for every named copy of the options).</summary>
+    private sealed class ArchiveUnderDataFolder(IOptions<ServiceOptions> service) : IPostConfigureOptions<ReportOptions>
     {
-        ArgumentNullException.ThrowIfNull(reports);
-        ArgumentNullException.ThrowIfNull(service);
-        if (!Path.IsPathFullyQualified(reports.ArchiveFolder))
+        public void PostConfigure(string? name, ReportOptions options)
         {
-            reports.ArchiveFolder = Path.Combine(service.DataFolder, reports.ArchiveFolder);
+            if (!Path.IsPathFullyQualified(options.ArchiveFolder))
+            {
+                options.ArchiveFolder = Path.Combine(service.Value.DataFolder, options.ArchiveFolder);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CoppiceMonitor.Capture.Live;
 
 namespace CoppiceMonitor.Service.Pipeline;
 
@@ -7,7 +8,10 @@ namespace CoppiceMonitor.Service.Pipeline;
 /// Counters of one capture interface: frames decoded, libpcap's kernel counters (read about once a second), and
 /// frames the capture thread had to drop because the decode thread was a whole frame ring behind.
 /// </summary>
-public sealed record InterfaceStatus(string Name, long Packets, long KernelDrops, long InterfaceDrops, long RingDrops = 0, long KernelReceived = 0);
+public sealed record InterfaceStatus(string Name, long Packets, long KernelDrops, long InterfaceDrops, long RingDrops = 0, long KernelReceived = 0)
+{
+    public static InterfaceStatus From(LiveCaptureStatus s) => new(s.Name, s.Packets, s.KernelDrops, s.InterfaceDrops, s.RingDrops, s.KernelReceived);
+}
 
 /// <summary>
 /// What the running service last knew about itself, written to DataFolder/status.json every flush interval so

@@ -27,7 +27,7 @@ public sealed class StorageOutput(IngestService ingest) : IPipelineOutput
     public ValueTask WriteVisitAsync(Visit visit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(visit);
-        return ingest.WriteAsync(VisitRecord.From(visit), cancellationToken);
+        return ingest.WriteAsync(visit, cancellationToken);
     }
 
     public ValueTask WriteAnonymousUsageAsync(AnonymousUsage usage, CancellationToken cancellationToken)

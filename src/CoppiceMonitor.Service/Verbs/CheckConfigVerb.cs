@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Net.NetworkInformation;
+using CoppiceMonitor.Capture;
 using CoppiceMonitor.Service.Cli;
-using CoppiceMonitor.Service.Database;
 using CoppiceMonitor.Service.Hosting;
+using CoppiceMonitor.Service.Jobs;
 using CoppiceMonitor.Service.Pipeline;
 using CoppiceMonitor.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace CoppiceMonitor.Service.Verbs;
@@ -32,18 +34,24 @@ public static class CheckConfigVerb
         var builder = CoppiceHost.CreateBuilder(CoppiceCommandLine.Globals(parse), HostKind.Command);
         // The same registrations as `run`, so every section `run` validates is validated here too.
         builder.Services.AddCoppicePipeline(builder.Configuration);
-        builder.Services.AddCoppiceCaptureOptions(builder.Configuration);
-        builder.Services.AddCoppiceScheduledJobs(builder.Configuration);
-        using var host = builder.Build();
-
+        builder.Services.AddCoppiceCapture(builder.Configuration);
+        builder.Services.AddCoppiceReporting(builder.Configuration);
+        builder.Services.AddCoppiceScheduling(builder.Configuration);
         var problems = new List<string>();
+        IHost? host = null;
         try
         {
+            // Logging reads the Service options while the host is built, so a bad value may surface here already.
+            host = builder.Build();
             VerbRunner.ValidateOptions(host.Services);
         }
         catch (Exception ex) when (ex is ConfigurationErrorException or OptionsValidationException or AggregateException)
         {
             problems.AddRange(ValidationMessages(ex));
+        }
+        finally
+        {
+            host?.Dispose();
         }
 
         var machineInterfaces = NetworkInterface.GetAllNetworkInterfaces().Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
@@ -138,7 +146,7 @@ public static class ConfigurationReadiness
             }
         }
 
-        if (string.IsNullOrEmpty(configuration.GetConnectionString(CoppiceDatabase.ConnectionStringName)))
+        if (string.IsNullOrEmpty(configuration.GetConnectionString(CoppiceConnectionStrings.DefaultName)))
         {
             if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
             {

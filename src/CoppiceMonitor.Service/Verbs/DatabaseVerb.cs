@@ -1,15 +1,14 @@
 using System.CommandLine;
 using CoppiceMonitor.Service.Cli;
-using CoppiceMonitor.Service.Database;
 using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Service.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
+using CoppiceMonitor.Storage;
 
 namespace CoppiceMonitor.Service.Verbs;
 
-/// <summary>What a database verb's body gets: the configured school, an open data source, the services.</summary>
-public sealed record DatabaseContext(string SchoolId, NpgsqlDataSource DataSource, IServiceProvider Services, TextWriter Output, TextWriter Error);
+/// <summary>What a database verb's body gets: the configured school, the services (Storage's objects among them).</summary>
+public sealed record DatabaseContext(string SchoolId, IServiceProvider Services, TextWriter Output, TextWriter Error);
 
 /// <summary>Shared plumbing of verbs that work on the database of the configured school.</summary>
 public static class DatabaseVerb
@@ -34,10 +33,8 @@ public static class DatabaseVerb
                 return ExitCodes.BadArguments;
             }
 
-            var connectionString = await services.GetRequiredService<CoppiceDatabase>().GetConnectionStringAsync(token).ConfigureAwait(false);
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await RegistrySource.EnsureSchoolAsync(dataSource, school.Id, school.TimeZone, token).ConfigureAwait(false);
-            return await body(new DatabaseContext(school.Id, dataSource, services, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error), token).ConfigureAwait(false);
+            await services.GetRequiredService<RegistryStore>().EnsureSchoolAsync(school.Id, school.TimeZone, token).ConfigureAwait(false);
+            return await body(new DatabaseContext(school.Id, services, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error), token).ConfigureAwait(false);
         }, cancellationToken);
     }
 }

@@ -13,7 +13,7 @@ public static class DatabaseVerbs
     public static Command Create()
     {
         var migrate = new Command("migrate", "Create or upgrade the database schema (embedded server unless ConnectionStrings:Coppice is set).");
-        migrate.SetAction((parse, ct) => VerbRunner.RunAsync(parse, HostKind.Command, b => b.Services.AddCoppiceDatabase(), async (services, token) =>
+        migrate.SetAction((parse, ct) => VerbRunner.RunAsync(parse, HostKind.Command, b => b.Services.AddCoppiceDatabase(b.Configuration), async (services, token) =>
         {
             var database = services.GetRequiredService<CoppiceDatabase>();
             var connectionString = await database.GetConnectionStringAsync(token).ConfigureAwait(false);

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.CommandLine;
 using CoppiceMonitor.Service.Cli;
+using CoppiceMonitor.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using SmtpServer;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
@@ -66,20 +68,16 @@ public static class DevVerbs
 
     private static async Task<int> ExportVisitsAsync(DatabaseContext db, FileInfo file, CancellationToken cancellationToken)
     {
-        await using var command = db.DataSource.CreateCommand(
-            "SELECT staff_id, device_id, service, category, start_utc, end_utc, active_seconds, is_work_use FROM visits " +
-            "WHERE school_id = @school ORDER BY start_utc, staff_id, service");
-        command.Parameters.AddWithValue("school", db.SchoolId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var admin = db.Services.GetRequiredService<CoppiceDataSources>().Admin;
         var writer = new StreamWriter(file.FullName);
         await using (writer.ConfigureAwait(false))
         {
             await writer.WriteLineAsync("staff_id\tdevice_id\tservice\tcategory\tstart_utc\tend_utc\tactive_seconds\tis_work_use").ConfigureAwait(false);
             var rows = 0;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var v in VisitExport.ReadAllAsync(admin, db.SchoolId, cancellationToken).ConfigureAwait(false))
             {
                 await writer.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"{reader.GetString(0)}\t{reader.GetString(1)}\t{reader.GetString(2)}\t{reader.GetString(3)}\t{reader.GetDateTime(4):O}\t{reader.GetDateTime(5):O}\t{reader.GetInt32(6)}\t{(reader.GetBoolean(7) ? 1 : 0)}")).ConfigureAwait(false);
+                    $"{v.StaffId}\t{v.DeviceId}\t{v.Service}\t{v.Category}\t{v.StartUtc:O}\t{v.EndUtc:O}\t{v.ActiveSeconds}\t{(v.IsWorkUse ? 1 : 0)}")).ConfigureAwait(false);
                 rows++;
             }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Net.NetworkInformation;
+using CoppiceMonitor.Capture.Live;
 using CoppiceMonitor.Service.Cli;
-using SharpPcap.LibPcap;
 
 namespace CoppiceMonitor.Service.Verbs;
 
@@ -18,10 +18,10 @@ public static class InterfacesVerb
     private static int Run(ParseResult parse)
     {
         var output = parse.InvocationConfiguration.Output;
-        LibPcapLiveDeviceList devices;
+        IReadOnlyList<CaptureInterfaceInfo> devices;
         try
         {
-            devices = LibPcapLiveDeviceList.Instance;
+            devices = LiveInterfaces.List();
         }
         catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or SharpPcap.PcapException)
         {
@@ -37,7 +37,7 @@ public static class InterfacesVerb
         foreach (var device in devices)
         {
             var state = system.TryGetValue(device.Name, out var nic) ? nic.OperationalStatus.ToString().ToLowerInvariant() : "-";
-            var addresses = string.Join(',', device.Addresses.Where(a => a.Addr?.ipAddress is not null).Select(a => a.Addr!.ipAddress!.ToString()));
+            var addresses = string.Join(',', device.Addresses);
             output.WriteLine($"{device.Name}\t{state}\t{(addresses.Length > 0 ? addresses : "-")}\t{device.Description ?? "-"}");
         }
 

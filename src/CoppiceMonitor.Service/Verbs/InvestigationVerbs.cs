@@ -112,6 +112,5 @@ public static class InvestigationVerbs
         return export;
     }
 
-    private static InvestigationStore Store(DatabaseContext db) =>
-        new(db.DataSource, new AuditLog(db.DataSource, TimeProvider.System), TimeProvider.System);
+    private static InvestigationStore Store(DatabaseContext db) => db.Services.GetRequiredService<InvestigationStore>();
 }

@@ -1,15 +1,8 @@
 using System.CommandLine;
-using CoppiceMonitor.Reports;
-using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Delivery;
-using CoppiceMonitor.Service.Database;
-using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Service.Pipeline;
 using CoppiceMonitor.Storage.Retention;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace CoppiceMonitor.Service.Verbs;
 
@@ -22,9 +15,7 @@ public static class PurgeVerb
         var command = new Command("purge", "Delete data past its retention window (policy 10.4), except what an open investigation holds. Audited.") { dryRun };
         command.SetAction((parse, ct) => DatabaseVerb.RunAsync(parse, async (db, token) =>
         {
-            var purger = new RetentionPurger(db.DataSource, db.Services.GetRequiredService<IOptions<RetentionOptions>>(),
-                new AuditLog(db.DataSource, TimeProvider.System), db.Services.GetRequiredService<TimeProvider>(),
-                db.Services.GetRequiredService<ILogger<RetentionPurger>>());
+            var purger = db.Services.GetRequiredService<RetentionPurger>();
             var result = await purger.PurgeAsync(parse.GetValue(dryRun), "coppice-monitor purge", token).ConfigureAwait(false);
             await db.Output.WriteLineAsync($"purge{(result.DryRun ? " (dry run: nothing deleted)" : "")}: {result.TotalDeleted} rows{(result.DryRun ? " would go" : " deleted")}, {result.PartitionsDropped} partitions, audit event {result.AuditEventId}").ConfigureAwait(false);
             foreach (var (table, count) in result.Deleted.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -38,27 +29,10 @@ public static class PurgeVerb
             }
 
             // The report archive folder has the same window as the report_runs rows (policy 10.4).
-            await using var reportDatabase = new ReportDatabase(
-                await db.Services.GetRequiredService<CoppiceDatabase>().GetConnectionStringAsync(token).ConfigureAwait(false));
-            var archive = await ArchivePurger(db, reportDatabase).PurgeAsync(parse.GetValue(dryRun), "coppice-monitor purge", token).ConfigureAwait(false);
+            var archive = await db.Services.GetRequiredService<ReportArchivePurger>().PurgeAsync(parse.GetValue(dryRun), "coppice-monitor purge", token).ConfigureAwait(false);
             await db.Output.WriteLineAsync($"  {"report archive",-20} {archive.FilesDeleted} files{(archive.DryRun ? " would go" : " deleted")} ({archive.RetentionDays}-day window), audit event {archive.AuditEventId}").ConfigureAwait(false);
             return 0;
-        }, ct, b => b.Services.AddOptions<RetentionOptions>().Bind(b.Configuration.GetSection(RetentionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart()));
+        }, ct, b => b.Services.AddCoppiceReporting(b.Configuration, delivery: false)));
         return command;
-    }
-
-    /// <summary>
-    /// The archive purger with only the settings it reads (folder and window), so a purge never needs the SMTP
-    /// settings that sending reports does. A relative archive folder is under the data folder, as for `run`.
-    /// </summary>
-    private static ReportArchivePurger ArchivePurger(DatabaseContext db, ReportDatabase reportDatabase)
-    {
-        var configuration = db.Services.GetRequiredService<IConfiguration>();
-        var reports = configuration.GetSection(ReportOptions.SectionName).Get<ReportOptions>() ?? new ReportOptions();
-        ReportingServiceCollectionExtensions.ResolveArchiveFolder(reports, db.Services.GetRequiredService<IOptions<ServiceOptions>>().Value);
-
-        return new ReportArchivePurger(Options.Create(reports), db.Services.GetRequiredService<IOptions<RetentionOptions>>(),
-            reportDatabase, db.Services.GetRequiredService<TimeProvider>(),
-            db.Services.GetRequiredService<ILogger<ReportArchivePurger>>());
     }
 }

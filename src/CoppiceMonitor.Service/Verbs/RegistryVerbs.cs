@@ -1,6 +1,6 @@
 using System.CommandLine;
 using CoppiceMonitor.Service.Cli;
-using CoppiceMonitor.Service.Database;
+using Microsoft.Extensions.DependencyInjection;
 using CoppiceMonitor.Storage;
 using CoppiceMonitor.Visits;
 
@@ -37,12 +37,12 @@ public static class RegistryVerbs
         }
 
         return await ApplyAsync(db, "staff", path, result, dryRun,
-            () => new RegistryStore(db.DataSource, TimeProvider.System).ApplyStaffAsync(db.SchoolId, [.. result.Rows], cancellationToken)).ConfigureAwait(false);
+            () => db.Services.GetRequiredService<RegistryStore>().ApplyStaffAsync(db.SchoolId, [.. result.Rows], cancellationToken)).ConfigureAwait(false);
     }
 
     private static async Task<int> ImportDevicesAsync(DatabaseContext db, string path, bool dryRun, CancellationToken cancellationToken)
     {
-        var registry = await RegistrySource.LoadAsync(db.DataSource, db.SchoolId, cancellationToken).ConfigureAwait(false);
+        var registry = await db.Services.GetRequiredService<RegistryStore>().LoadAsync(db.SchoolId, cancellationToken).ConfigureAwait(false);
         var staffIds = registry.Staff.Select(s => s.StaffId).ToHashSet(StringComparer.Ordinal);
         RegistryImportResult<DeviceRecord> result;
         using (var reader = File.OpenText(path))
@@ -51,7 +51,7 @@ public static class RegistryVerbs
         }
 
         return await ApplyAsync(db, "devices", path, result, dryRun,
-            () => new RegistryStore(db.DataSource, TimeProvider.System).ApplyDevicesAsync(db.SchoolId, [.. result.Rows], cancellationToken)).ConfigureAwait(false);
+            () => db.Services.GetRequiredService<RegistryStore>().ApplyDevicesAsync(db.SchoolId, [.. result.Rows], cancellationToken)).ConfigureAwait(false);
     }
 
     private static async Task<int> ApplyAsync<T>(DatabaseContext db, string noun, string path, RegistryImportResult<T> result, bool dryRun, Func<Task<RegistryApplyResult>> apply)

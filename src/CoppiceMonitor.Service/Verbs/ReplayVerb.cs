@@ -38,7 +38,7 @@ public static class ReplayVerb
         command.SetAction((parse, ct) => VerbRunner.RunAsync(parse, HostKind.Worker, b =>
         {
             b.Services.AddCoppicePipeline(b.Configuration);
-            b.Services.AddCoppiceCaptureOptions(b.Configuration);
+            b.Services.AddCoppiceCapture(b.Configuration);
             // Replay must not lose observations to a full ingest queue: the whole day may queue while COPY catches up.
             b.Services.PostConfigure<IngestOptions>(o => o.ObservationQueueCapacity = Math.Max(o.ObservationQueueCapacity, 10_000_000));
         }, (services, token) => RunAsync(parse, services, token), ct));
@@ -52,13 +52,13 @@ public static class ReplayVerb
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("CoppiceMonitor.Service.Replay");
         var options = services.GetRequiredService<IOptions<ServiceOptions>>().Value;
-        var captureOptions = services.GetRequiredService<IOptions<CaptureOptions>>().Value;
+        var captureFactory = services.GetRequiredService<CaptureFactory>();
         Log.ReplayStarting(logger, files.Count, capturePace ? "capture" : "top");
 
         await using var pipeline = await MonitorPipeline.StartAsync(services, live: false, cancellationToken).ConfigureAwait(false);
         var totalBytes = files.Sum(f => new FileInfo(f).Length);
         var progress = ProgressReporter.ForStandardError(time, "replay", totalBytes);
-        var decoder = new PacketDecoder(new WaitingChannelSink(pipeline.Channel, cancellationToken), captureOptions);
+        var decoder = captureFactory.CreateDecoder(new WaitingChannelSink(pipeline.Channel, cancellationToken));
         long doneBytes = 0;
         CaptureFileReader? current = null;
         var failed = false;

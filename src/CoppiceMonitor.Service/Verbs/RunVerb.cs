@@ -1,6 +1,8 @@
 using System.CommandLine;
+using CoppiceMonitor.Capture;
 using CoppiceMonitor.Service.Cli;
 using CoppiceMonitor.Service.Hosting;
+using CoppiceMonitor.Service.Jobs;
 using CoppiceMonitor.Service.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,8 +19,9 @@ public static class RunVerb
         {
             var builder = CoppiceHost.CreateBuilder(CoppiceCommandLine.Globals(parse), HostKind.Worker);
             builder.Services.AddCoppicePipeline(builder.Configuration);
-            builder.Services.AddCoppiceCaptureOptions(builder.Configuration);
-            builder.Services.AddCoppiceScheduledJobs(builder.Configuration);
+            builder.Services.AddCoppiceCapture(builder.Configuration);
+            builder.Services.AddCoppiceReporting(builder.Configuration);
+            builder.Services.AddCoppiceScheduling(builder.Configuration);
             builder.Services.AddHostedService<MonitorWorker>();
             using var host = builder.Build();
             VerbRunner.ValidateOptions(host.Services);

@@ -6,7 +6,7 @@ using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Service.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using CoppiceMonitor.Storage;
 
 namespace CoppiceMonitor.Service.Verbs;
 
@@ -16,7 +16,7 @@ public static class StatusVerb
     public static Command Create()
     {
         var command = new Command("status", "Show capture counters and kernel drops, ingest lag, spool size, last and next job runs, retention state.");
-        command.SetAction((parse, ct) => VerbRunner.RunAsync(parse, HostKind.Command, b => b.Services.AddCoppiceDatabase(),
+        command.SetAction((parse, ct) => VerbRunner.RunAsync(parse, HostKind.Command, b => b.Services.AddCoppiceDatabase(b.Configuration),
             (services, token) => RunAsync(parse.InvocationConfiguration.Output, services, token), ct));
         return command;
     }
@@ -54,65 +54,33 @@ public static class StatusVerb
         output.WriteLine(F($"  spool            {StatusSnapshot.FolderBytes(options.ResolvedSpoolFolder)} bytes in {options.ResolvedSpoolFolder}"));
 
         var database = services.GetRequiredService<CoppiceDatabase>();
-        var connectionString = await database.GetConnectionStringAsync(cancellationToken).ConfigureAwait(false);
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var status = await StorageStatus.ReadAsync(services.GetRequiredService<CoppiceDataSources>().Admin, cancellationToken).ConfigureAwait(false);
         output.WriteLine("== database");
         output.WriteLine(database.IsEmbedded ? $"  server           embedded PostgreSQL in {database.EmbeddedFolder}" : "  server           ConnectionStrings:Coppice");
-
-        var lastBatch = await ScalarAsync<DateTime?>(dataSource, "SELECT max(written_utc) FROM ingest_batches", cancellationToken).ConfigureAwait(false);
-        var newestObservation = await ScalarAsync<DateTime?>(dataSource, "SELECT max(ts) FROM observations", cancellationToken).ConfigureAwait(false);
-        output.WriteLine(lastBatch is { } b
-            ? F($"  ingest lag       last batch written {(now.UtcDateTime - b).TotalSeconds:F0} s ago; newest observation {newestObservation:u}")
+        output.WriteLine(status.LastBatchWrittenUtc is { } b
+            ? F($"  ingest lag       last batch written {(now.UtcDateTime - b).TotalSeconds:F0} s ago; newest observation {status.NewestObservationUtc:u}")
             : "  ingest lag       nothing ingested yet");
 
         output.WriteLine("== retention");
-        var oldestObservation = await ScalarAsync<DateTime?>(dataSource, "SELECT min(ts) FROM observations", cancellationToken).ConfigureAwait(false);
-        var oldestVisit = await ScalarAsync<DateTime?>(dataSource, "SELECT min(start_utc) FROM visits", cancellationToken).ConfigureAwait(false);
-        var visits = await ScalarAsync<long?>(dataSource, "SELECT count(*) FROM visits", cancellationToken).ConfigureAwait(false);
-        var openInvestigations = await ScalarAsync<long?>(dataSource, "SELECT count(*) FROM investigations WHERE closed_utc IS NULL", cancellationToken).ConfigureAwait(false);
-        var lastPurge = await ScalarAsync<DateTime?>(dataSource, "SELECT max(occurred_utc) FROM audit_events WHERE action ILIKE '%purge%'", cancellationToken).ConfigureAwait(false);
-        output.WriteLine(F($"  oldest observation {(oldestObservation is { } o ? o.ToString("u", CultureInfo.InvariantCulture) : "-")}"));
-        output.WriteLine(F($"  oldest visit       {(oldestVisit is { } v ? v.ToString("u", CultureInfo.InvariantCulture) : "-")} ({visits ?? 0} visits)"));
-        output.WriteLine(F($"  open investigations (holds) {openInvestigations ?? 0}"));
-        output.WriteLine(F($"  last purge         {(lastPurge is { } p ? p.ToString("u", CultureInfo.InvariantCulture) : "never")}"));
+        output.WriteLine(F($"  oldest observation {Time(status.OldestObservationUtc, "-")}"));
+        output.WriteLine(F($"  oldest visit       {Time(status.OldestVisitUtc, "-")} ({status.Visits} visits)"));
+        output.WriteLine(F($"  open investigations (holds) {status.OpenInvestigations}"));
+        output.WriteLine(F($"  last purge         {Time(status.LastPurgeUtc, "never")}"));
 
         output.WriteLine("== jobs");
-        await using (var command = dataSource.CreateCommand(
-            "SELECT job_name, trigger_state, prev_fire_time, next_fire_time FROM qrtz_triggers ORDER BY job_name"))
+        foreach (var job in status.Jobs)
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var any = false;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                any = true;
-                // Quartz stores fire times as .NET ticks (UTC).
-                static string Ticks(object value) => value is long t && t > 0 ? new DateTime(t, DateTimeKind.Utc).ToString("u", CultureInfo.InvariantCulture) : "-";
-                output.WriteLine(F($"  {reader.GetString(0),-24} {reader.GetString(1),-9} last {Ticks(reader.GetValue(2))}  next {Ticks(reader.GetValue(3))}"));
-            }
-
-            if (!any)
-            {
-                output.WriteLine("  no scheduled jobs yet (they are registered when `run` starts)");
-            }
+            output.WriteLine(F($"  {job.JobName,-24} {job.State,-9} last {Time(job.LastFireUtc, "-")}  next {Time(job.NextFireUtc, "-")}"));
         }
 
-        var reportRuns = await ScalarAsync<DateTime?>(dataSource, "SELECT max(created_utc) FROM report_runs", cancellationToken).ConfigureAwait(false);
-        output.WriteLine(F($"  last report run    {(reportRuns is { } r ? r.ToString("u", CultureInfo.InvariantCulture) : "never")}"));
+        if (status.Jobs.Count == 0)
+        {
+            output.WriteLine("  no scheduled jobs yet (they are registered when `run` starts)");
+        }
+
+        output.WriteLine(F($"  last report run    {Time(status.LastReportRunUtc, "never")}"));
         return ExitCodes.Success;
     }
 
-    private static async Task<T?> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var command = dataSource.CreateCommand(sql);
-            var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return value is null or DBNull ? default : (T)value;
-        }
-        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable)
-        {
-            // An older schema: show what is there rather than fail the whole status.
-            return default;
-        }
-    }
+    private static string Time(DateTime? utc, string none) => utc is { } t ? t.ToString("u", CultureInfo.InvariantCulture) : none;
 }

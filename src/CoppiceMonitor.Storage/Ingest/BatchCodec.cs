@@ -1,3 +1,4 @@
+using CoppiceMonitor.Visits;
 using System.Net;
 using System.Text;
 using CoppiceMonitor.Capture;
@@ -147,10 +148,10 @@ internal static class BatchCodec
 
                 case VisitsTag:
                 {
-                    var rows = new VisitRecord[count];
+                    var rows = new Visit[count];
                     for (var i = 0; i < count; i++)
                     {
-                        rows[i] = new VisitRecord(
+                        rows[i] = new Visit(
                             ReadString(r)!,
                             ReadString(r)!,
                             ReadString(r)!,

@@ -1,3 +1,4 @@
+using CoppiceMonitor.Visits;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -162,7 +163,7 @@ public sealed class ObservationCopyWriter(NpgsqlDataSource dataSource, TimeProvi
 
 /// <summary>Binary COPY of visit batches into the day-partitioned visits table (ids from the sequence).</summary>
 public sealed class VisitCopyWriter(NpgsqlDataSource dataSource, TimeProvider timeProvider)
-    : RowCopyWriter<VisitBatch, VisitRecord>(dataSource, timeProvider)
+    : RowCopyWriter<VisitBatch, Visit>(dataSource, timeProvider)
 {
     protected override string CopyCommand =>
         "COPY visits (school_id, staff_id, device_id, service, category, start_utc, end_utc, active_seconds, directed_seconds, " +
@@ -170,7 +171,7 @@ public sealed class VisitCopyWriter(NpgsqlDataSource dataSource, TimeProvider ti
 
     protected override short ColumnCount => 16;
 
-    protected override void WriteColumns(BinaryCopyBuffer buffer, VisitRecord row)
+    protected override void WriteColumns(BinaryCopyBuffer buffer, Visit row)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(row);

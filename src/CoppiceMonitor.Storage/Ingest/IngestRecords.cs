@@ -1,3 +1,4 @@
+using CoppiceMonitor.Visits;
 using System.Buffers;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -117,37 +118,6 @@ public sealed record ObservationRecord(
     }
 }
 
-/// <summary>
-/// A visit as stored. Mirrors the Visits project's <c>Visit</c> record field for field (plus nothing else), so the
-/// Service maps one to the other without logic. SiteName is null for special categories (policy 10.3).
-/// </summary>
-public sealed record VisitRecord(
-    string SchoolId,
-    string StaffId,
-    string DeviceId,
-    string Service,
-    string Category,
-    DateTime StartUtc,
-    DateTime EndUtc,
-    int ActiveSeconds,
-    int DirectedSeconds,
-    int BreakSeconds,
-    int NonDirectedSeconds,
-    int OutsideHoursSeconds,
-    bool IsWorkUse,
-    string? SiteName,
-    int EvidenceCount)
-{
-    public static VisitRecord From(CoppiceMonitor.Visits.Visit visit)
-    {
-        ArgumentNullException.ThrowIfNull(visit);
-        return new(visit.SchoolId, visit.StaffId, visit.DeviceId, visit.Service, visit.Category,
-            DateTime.SpecifyKind(visit.StartUtc, DateTimeKind.Utc), DateTime.SpecifyKind(visit.EndUtc, DateTimeKind.Utc),
-            visit.ActiveSeconds, visit.DirectedSeconds, visit.BreakSeconds, visit.NonDirectedSeconds, visit.OutsideHoursSeconds,
-            visit.IsWorkUse, visit.SiteName, visit.EvidenceCount);
-    }
-}
-
 /// <summary>Anonymous daily totals (never a person). Kind -1 = unknown device. Rows for one key are summed.</summary>
 public sealed record AnonymousUsageRecord(
     string SchoolId,
@@ -216,7 +186,7 @@ public sealed record ObservationBatch(Guid BatchId, IReadOnlyList<ObservationRec
     public override string Kind => "observations";
 }
 
-public sealed record VisitBatch(Guid BatchId, IReadOnlyList<VisitRecord> Rows) : IngestBatch<VisitRecord>(BatchId, Rows)
+public sealed record VisitBatch(Guid BatchId, IReadOnlyList<Visit> Rows) : IngestBatch<Visit>(BatchId, Rows)
 {
     public override string Kind => "visits";
 }

@@ -42,7 +42,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Channel<ObservationRecord> _observations;
-    private readonly Channel<VisitRecord> _visits;
+    private readonly Channel<Visit> _visits;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _replaySignal = new(0, 1);
     private readonly SemaphoreSlim _replayGate = new(1, 1);
@@ -73,7 +73,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
         // Wait mode, not DropWrite: a DropWrite channel's TryWrite reports success while discarding the item, so drops
         // could not be counted. TryWrite still never blocks (it returns false when full); WriteAsync waits for room.
         _observations = Bounded<ObservationRecord>(_options.ObservationQueueCapacity, singleReader: _options.ObservationWriters == 1);
-        _visits = Bounded<VisitRecord>(_options.VisitQueueCapacity, singleReader: true);
+        _visits = Bounded<Visit>(_options.VisitQueueCapacity, singleReader: true);
     }
 
     public IngestSpool Spool => _spool;
@@ -122,7 +122,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     }
 
     /// <summary>Queues a visit, waiting while the queue is full.</summary>
-    public async ValueTask WriteAsync(VisitRecord visit, CancellationToken cancellationToken = default)
+    public async ValueTask WriteAsync(Visit visit, CancellationToken cancellationToken = default)
     {
         await _visits.Writer.WriteAsync(visit, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _visitsQueued);
@@ -187,7 +187,7 @@ public sealed class IngestService : IHostedService, IAsyncDisposable, IVisitSink
     /// <summary>IVisitSink for the Visits pipeline: blocks the pipeline thread while the queue is full (back-pressure).</summary>
     public void WriteVisit(Visit visit)
     {
-        var record = VisitRecord.From(visit);
+        var record = visit;
         if (!_visits.Writer.TryWrite(record))
         {
             _visits.Writer.WriteAsync(record).AsTask().GetAwaiter().GetResult();

@@ -11,8 +11,9 @@ namespace CoppiceMonitor.Storage.Ingest;
 public sealed record SpoolReplayResult(int Batches, int CorruptRecords, int SegmentsRemoved);
 
 /// <summary>
-/// Durable local queue for batches while the database is unreachable. Append-only segment files; each record is
-/// <c>magic(4) length(4) crc32(4) payload</c>, little-endian, flushed to disk (fsync) before <see cref="Append"/>
+/// Durable local queue for batches while the database is unreachable. Append-only segment files that start with
+/// a header <c>"CMSPOOL"(7) version(1)</c> (<see cref="FormatVersion"/>; segments written before the header existed
+/// have none and are read as version 1), then records <c>magic(4) length(4) crc32(4) payload</c>, little-endian, flushed to disk (fsync) before <see cref="Append"/>
 /// returns. Replay reads segments oldest first and deletes each once every batch in it is in the database. A torn
 /// or corrupt record (power cut mid-write, bad sector) is skipped and counted: the reader re-synchronises on the
 /// next magic marker, so everything after it still loads.
@@ -21,6 +22,14 @@ public sealed class IngestSpool : IDisposable
 {
     internal const uint Magic = 0x43_50_4C_53; // "SLPC" on disk
     internal const int HeaderSize = 12;
+
+    /// <summary>The segment and batch layout this build writes and reads; a segment of another version is refused.</summary>
+    public const byte FormatVersion = 1;
+
+    /// <summary>Bytes of the segment header (signature and version) before the first record.</summary>
+    internal const int SegmentHeaderSize = 8;
+
+    private static readonly byte[] SegmentSignature = "CMSPOOL"u8.ToArray();
     private const string Prefix = "spool-";
     private const string Suffix = ".seg";
 
@@ -80,6 +89,11 @@ public sealed class IngestSpool : IDisposable
                 _current?.Dispose();
                 _current = new FileStream(SegmentPath(_currentSequence++), FileMode.Append, FileAccess.Write, FileShare.Read);
                 created = true;
+                if (_current.Length == 0)
+                {
+                    _current.Write(SegmentSignature);
+                    _current.WriteByte(FormatVersion);
+                }
             }
 
             _current.Write(record);
@@ -133,13 +147,29 @@ public sealed class IngestSpool : IDisposable
         return new SpoolReplayResult(batches, corrupt, removed);
     }
 
-    /// <summary>Reads one segment: the valid batches in order, and how many corrupt regions were skipped.</summary>
+    /// <summary>
+    /// Reads one segment: the valid batches in order, and how many corrupt regions were skipped. A segment of a format
+    /// version this build does not know throws <see cref="InvalidDataException"/> with a one-line message (the segment is
+    /// kept: a newer build reads it).
+    /// </summary>
     public static (IReadOnlyList<IngestBatch> Batches, int CorruptRecords) ReadSegment(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var batches = new List<IngestBatch>();
         var corrupt = 0;
         var pos = 0;
+        if (bytes.AsSpan().StartsWith(SegmentSignature))
+        {
+            var version = bytes.Length > SegmentSignature.Length ? bytes[SegmentSignature.Length] : (byte)0;
+            if (version != FormatVersion)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"spool segment {path} has format version {version}, but this build reads only version {FormatVersion}; replay it with the build that wrote it, or move it aside"));
+            }
+
+            pos = SegmentSignature.Length + 1;
+        }
+
         var inCorruption = false;
         while (pos < bytes.Length)
         {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CoppiceMonitor.Storage.Retention;
 
@@ -35,9 +36,6 @@ public sealed class RetentionOptions
     /// <summary>Audit trail, in years.</summary>
     [Range(1, 100)] public int AuditYears { get; set; } = 6;
 
-    /// <summary>Days of partitions kept ready ahead of today.</summary>
-    [Range(1, 366)] public int PartitionHorizonDays { get; set; } = 7;
-
     /// <summary>Per-school overrides keyed by school id.</summary>
     public Dictionary<string, RetentionWindows> Schools { get; set; } = new(StringComparer.Ordinal);
 
@@ -68,4 +66,36 @@ public enum RetentionTable
     DhcpLeases,
     AnonymousUsage,
     ReportRuns,
+}
+
+/// <summary>
+/// The per-school windows (Retention:Schools:ID:*) that data annotations do not reach: each must be 1..3650 days, like
+/// the defaults, so a typo cannot purge a school's data on the first night.
+/// </summary>
+public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RetentionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        foreach (var (school, windows) in options.Schools)
+        {
+            foreach (var (key, days) in new[]
+                     {
+                         (nameof(RetentionWindows.ObservationsDays), windows.ObservationsDays),
+                         (nameof(RetentionWindows.VisitsDays), windows.VisitsDays),
+                         (nameof(RetentionWindows.DhcpLeasesDays), windows.DhcpLeasesDays),
+                         (nameof(RetentionWindows.AnonymousUsageDays), windows.AnonymousUsageDays),
+                         (nameof(RetentionWindows.ReportRunsDays), windows.ReportRunsDays),
+                     })
+            {
+                if (days is < 1 or > 3650)
+                {
+                    failures.Add($"{RetentionOptions.SectionName}:Schools:{school}:{key} must be between 1 and 3650 days, not {days}.");
+                }
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

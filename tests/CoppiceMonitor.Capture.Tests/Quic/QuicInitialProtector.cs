@@ -20,15 +20,19 @@ internal static class QuicInitialProtector
     public static byte[] CryptoFrame(int offset, ReadOnlySpan<byte> data) =>
         [0x06, .. VarInt4(offset), .. VarInt4(data.Length), .. data];
 
+    /// <summary>
+    /// <paramref name="salt"/> and <paramref name="v2Keys"/> override the version's own protection (a reserved
+    /// version protected as v1, v2 or draft-29; Google's T051 salt).
+    /// </summary>
     public static byte[] Protect(byte[] frames, byte[] keyDcid, uint packetNumber, uint version = Version1,
-        byte[]? headerDcid = null, byte[]? scid = null, int padTo = 1200)
+        byte[]? headerDcid = null, byte[]? scid = null, int padTo = 1200, byte[]? salt = null, bool? v2Keys = null)
     {
-        var isV2 = version == Version2;
+        var isV2 = v2Keys ?? version == Version2;
         Span<byte> secret = stackalloc byte[32];
         Span<byte> key = stackalloc byte[16];
         Span<byte> iv = stackalloc byte[12];
         Span<byte> hp = stackalloc byte[16];
-        QuicInitialKeys.DeriveMaterial(isV2 ? SaltV2 : SaltV1, keyDcid, isV2, secret, key, iv, hp);
+        QuicInitialKeys.DeriveMaterial(salt ?? (isV2 ? SaltV2 : SaltV1), keyDcid, isV2, secret, key, iv, hp);
 
         headerDcid ??= keyDcid;
         scid ??= [0x51, 0x52, 0x53, 0x54];

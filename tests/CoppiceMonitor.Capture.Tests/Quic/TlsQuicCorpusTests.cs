@@ -24,21 +24,18 @@ public sealed class TlsQuicCorpusTests(ITestOutputHelper output)
 
         if (data.Count == 0)
         {
-            data.Add(string.Empty);     // corpus absent: one case that reports the skip
+            data.Add(string.Empty);     // corpus absent: one case that skips with the reason
         }
 
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(QuicAndMultiSegmentCaptures))]
     public void Decoders_CorpusCapture_SniSetsEqualTshark(string fileName)
     {
-        if (fileName.Length == 0 || Corpus.Find(fileName) is not { } capture)
-        {
-            output.WriteLine(Corpus.MissingMessage);
-            return;
-        }
+        Corpus.SkipIfAbsent();
+        var capture = Corpus.Find(fileName) ?? throw new InvalidOperationException($"{fileName} left the corpus during the run");
 
         var (tls, quic, gquic) = Extract(capture.PcapPath);
         var expectedTls = capture.TlsSni.Select(n => n.ToLowerInvariant()).ToHashSet();
@@ -51,14 +48,10 @@ public sealed class TlsQuicCorpusTests(ITestOutputHelper output)
         Assert.Equal(Strings(capture, "gquic_sni").Order(), gquic.Order());
     }
 
-    [Fact]
+    [SkippableFact]
     public void Decoders_MutatedCorpusPayloads_NeverThrowAndStayBounded()
     {
-        if (!Corpus.IsAvailable)
-        {
-            output.WriteLine(Corpus.MissingMessage);
-            return;
-        }
+        Corpus.SkipIfAbsent();
 
         // Every QUIC datagram and TCP payload of the QUIC and multi-segment files, truncated and bit-flipped.
         var payloads = new List<(bool Quic, byte[] Bytes)>();

@@ -1,18 +1,12 @@
 using System.Globalization;
-using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Delivery;
-using CoppiceMonitor.Reports.Jobs;
 using CoppiceMonitor.Reports.Rendering;
 using CoppiceMonitor.Storage.Retention;
 using CoppiceMonitor.Testing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
-using Quartz;
 
 namespace CoppiceMonitor.Reports.Tests.Delivery;
 
@@ -36,7 +30,7 @@ public sealed class ReportArchivePurgerTests(PostgresCluster cluster) : IClassFi
     [Fact]
     public async Task PurgeAsync_DefaultWindow_DeletesOnlyReportsPastItAndAuditsCounts()
     {
-        await using var database = new ReportDatabase(await cluster.CreateDatabaseAsync("archive"));
+        await using var database = NpgsqlDataSource.Create(await cluster.CreateDatabaseAsync("archive"));
         var expired = await WriteReportAsync(Expired);
         var inside = await WriteReportAsync(LastDayInside);
         var recent = await WriteReportAsync(Recent);
@@ -77,7 +71,7 @@ public sealed class ReportArchivePurgerTests(PostgresCluster cluster) : IClassFi
     [Fact]
     public async Task PurgeAsync_DryRun_CountsButDeletesNothing()
     {
-        await using var database = new ReportDatabase(await cluster.CreateDatabaseAsync("archive"));
+        await using var database = NpgsqlDataSource.Create(await cluster.CreateDatabaseAsync("archive"));
         var expired = await WriteReportAsync(Expired);
 
         var result = await CreatePurger(database).PurgeAsync(dryRun: true, actor: "test");
@@ -91,7 +85,7 @@ public sealed class ReportArchivePurgerTests(PostgresCluster cluster) : IClassFi
     [Fact]
     public async Task PurgeAsync_SchoolWindowInRetentionSettings_AppliesToThatSchoolsFolderOnly()
     {
-        await using var database = new ReportDatabase(await cluster.CreateDatabaseAsync("archive"));
+        await using var database = NpgsqlDataSource.Create(await cluster.CreateDatabaseAsync("archive"));
         var month = new ReportPeriod(new DateOnly(2027, 10, 4), new DateOnly(2027, 10, 10));
         var strict = await WriteReportAsync(month);
         var other = await WriteReportAsync(month, schoolId: "oak-academy");
@@ -108,7 +102,7 @@ public sealed class ReportArchivePurgerTests(PostgresCluster cluster) : IClassFi
     [Fact]
     public async Task PurgeAsync_ArchiveRetentionDaysSet_OverridesRetentionWindow()
     {
-        await using var database = new ReportDatabase(await cluster.CreateDatabaseAsync("archive"));
+        await using var database = NpgsqlDataSource.Create(await cluster.CreateDatabaseAsync("archive"));
         var recent = await WriteReportAsync(Recent);
 
         var result = await CreatePurger(database, archiveDays: 5).PurgeAsync(dryRun: false, actor: "test");
@@ -117,75 +111,10 @@ public sealed class ReportArchivePurgerTests(PostgresCluster cluster) : IClassFi
         Assert.Equal(5, result.RetentionDays);
     }
 
-    [Fact]
-    public async Task RetentionPurgeJob_NightlyFiring_PurgesDatabaseAndArchiveWithAnAuditEventEach()
-    {
-        var connectionString = await cluster.CreateDatabaseAsync("archive");
-        var expired = await WriteReportAsync(Expired);
-        var recent = await WriteReportAsync(Recent);
-        var clock = new FakeTimeProvider(Now.AddSeconds(-5));
-        var fired = new TaskCompletionSource<IJobExecutionContext>(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Coppice"] = connectionString,
-            ["Reports:Delivery"] = "Folder",
-            ["Reports:ArchiveFolder"] = _archive,
-            ["Scheduling:InstanceId"] = "purge-test",
-            ["Scheduling:TimeZone"] = "UTC",
-            ["Scheduling:RetentionPurgeCron"] = "0 30 2 * * ?",
-        });
-        builder.Services.AddLogging();
-        builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddCoppiceScheduling(builder.Configuration);
-        builder.Services.AddQuartz(q => q.AddJobListener(new FiredListener(SchedulingServiceCollectionExtensions.RetentionPurgeKey, fired)));
-        using (var host = builder.Build())
-        {
-            await host.StartAsync();
-            try
-            {
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (!fired.Task.IsCompleted)
-                {
-                    Assert.True(DateTime.UtcNow < deadline, "the retention purge job did not fire");
-                    if (clock.GetUtcNow() < Now.AddSeconds(30))
-                    {
-                        clock.Advance(TimeSpan.FromSeconds(1));
-                    }
-
-                    await Task.WhenAny(fired.Task, Task.Delay(200));
-                }
-            }
-            finally
-            {
-                await host.StopAsync();
-            }
-        }
-
-        var result = Assert.IsType<RetentionPurgeJobResult>((await fired.Task).Result);
-        Assert.NotNull(result.Database);
-        Assert.Equal(5, result.Archive.FilesDeleted);
-        Assert.False(Directory.Exists(expired));
-        Assert.Equal(5, Directory.GetFiles(recent).Length);
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await using var command = dataSource.CreateCommand("SELECT action FROM audit_events WHERE actor = 'scheduler' ORDER BY id");
-        var actions = new List<string>();
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                actions.Add(reader.GetString(0));
-            }
-        }
-
-        Assert.Equal([AuditActions.Purge, ReportArchivePurger.AuditAction], actions);
-    }
-
-    private ReportArchivePurger CreatePurger(ReportDatabase database, int? archiveDays = null, RetentionOptions? retention = null) =>
-        new(Options.Create(new ReportOptions { ArchiveFolder = _archive, ArchiveRetentionDays = archiveDays }),
+    private ReportArchivePurger CreatePurger(NpgsqlDataSource database, int? archiveDays = null, RetentionOptions? retention = null) =>
+        new(new ReportOptions { ArchiveFolder = _archive, ArchiveRetentionDays = archiveDays },
             Options.Create(retention ?? new RetentionOptions()),
-            database,
+            new AuditLog(database, new FakeTimeProvider(Now)),
             new FakeTimeProvider(Now),
             NullLogger<ReportArchivePurger>.Instance);
 
@@ -204,38 +133,12 @@ public sealed class ReportArchivePurgerTests(PostgresCluster cluster) : IClassFi
         return folder;
     }
 
-    private static async Task<(string Actor, string Action, long? RowCount, string Details, string Reason)> SingleAuditAsync(ReportDatabase database, long id)
+    private static async Task<(string Actor, string Action, long? RowCount, string Details, string Reason)> SingleAuditAsync(NpgsqlDataSource database, long id)
     {
-        await using var command = database.DataSource.CreateCommand("SELECT actor, action, row_count, details::text, coalesce(reason, '') FROM audit_events WHERE id = $1");
+        await using var command = database.CreateCommand("SELECT actor, action, row_count, details::text, coalesce(reason, '') FROM audit_events WHERE id = $1");
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync(), $"audit event {id.ToString(CultureInfo.InvariantCulture)} not found");
         return (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetString(3), reader.GetString(4));
-    }
-
-    private sealed class FiredListener(string jobName, TaskCompletionSource<IJobExecutionContext> fired) : IJobListener
-    {
-        public string Name => "fired-" + jobName;
-
-        public ValueTask JobToBeExecuted(IJobExecutionContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-        public ValueTask JobExecutionVetoed(IJobExecutionContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-        public ValueTask JobWasExecuted(IJobExecutionContext context, JobExecutionException? jobException, CancellationToken cancellationToken = default)
-        {
-            if (context.JobDetail.Key.Name == jobName)
-            {
-                if (jobException is null)
-                {
-                    fired.TrySetResult(context);
-                }
-                else
-                {
-                    fired.TrySetException(jobException);
-                }
-            }
-
-            return ValueTask.CompletedTask;
-        }
     }
 }

@@ -1,5 +1,6 @@
 using CoppiceMonitor.Reports.Data;
 using CoppiceMonitor.Reports.Delivery;
+using CoppiceMonitor.Storage.Reporting;
 using CoppiceMonitor.Testing;
 using CoppiceMonitor.Visits;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,13 +20,13 @@ internal sealed class ReportFixture : IAsyncDisposable
     private ReportFixture(string connectionString, string archive)
     {
         ConnectionString = connectionString;
-        Database = new ReportDatabase(connectionString);
+        Database = NpgsqlDataSource.Create(connectionString);
         ArchiveFolder = archive;
     }
 
     public string ConnectionString { get; }
 
-    public ReportDatabase Database { get; }
+    public NpgsqlDataSource Database { get; }
 
     public string ArchiveFolder { get; }
 
@@ -57,8 +58,8 @@ internal sealed class ReportFixture : IAsyncDisposable
         };
         var schools = new List<SchoolOptions> { new() { Id = SchoolId, ExcessiveMinutesPerDay = 60 } };
         return new ReportRunner(
-            new PostgresReportDataSource(Database, schools),
-            new ReportRunStore(Database, time),
+            new StoredReportDataSource(new ReportQueries(Database), schools),
+            new ReportRunStore(new ReportRunTable(Database, time)),
             new SmtpReportSender(Options.Create(smtp)),
             Options.Create(options),
             time,
@@ -67,7 +68,7 @@ internal sealed class ReportFixture : IAsyncDisposable
 
     public async Task<T> ScalarAsync<T>(string sql)
     {
-        await using var command = Database.DataSource.CreateCommand(sql);
+        await using var command = Database.CreateCommand(sql);
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
@@ -120,7 +121,7 @@ internal sealed class ReportFixture : IAsyncDisposable
               ('coppice-primary', '2026-09-08', 'Instagram', 'SocialMedia', -1, 600, 1),
               ('coppice-primary', '2026-09-08', 'cloudflare-dns.com', 'EncryptedDns', -1, 300, 1);
             """;
-        await using var command = Database.DataSource.CreateCommand(sql);
+        await using var command = Database.CreateCommand(sql);
         await command.ExecuteNonQueryAsync();
     }
 }

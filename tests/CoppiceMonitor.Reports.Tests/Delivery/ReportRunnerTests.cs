@@ -1,3 +1,4 @@
+using CoppiceMonitor.Storage.Reporting;
 using System.Text;
 using CoppiceMonitor.Reports.Delivery;
 using CoppiceMonitor.Reports.Rendering;
@@ -139,7 +140,7 @@ public sealed class ReportRunnerTests(PostgresCluster cluster) : IClassFixture<P
 
         var failed = await run;
         Assert.All(failed, r => Assert.Equal(ReportDeliveryOutcome.Failed, r.Outcome));
-        var store = new ReportRunStore(db.Database, time);
+        var store = new ReportRunStore(new ReportRunTable(db.Database, time));
         var visible = await store.GetFailedAsync(CancellationToken.None);
         Assert.Equal(3, visible.Count);
         Assert.All(visible, r => Assert.Equal(2, r.Attempts));

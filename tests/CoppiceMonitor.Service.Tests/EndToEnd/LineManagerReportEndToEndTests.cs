@@ -4,7 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using CoppiceMonitor.Reports;
-using CoppiceMonitor.Reports.Jobs;
+using CoppiceMonitor.Service.Jobs;
 using CoppiceMonitor.Service.Hosting;
 using CoppiceMonitor.Service.Pipeline;
 using CoppiceMonitor.Simulation;
@@ -124,7 +124,8 @@ public sealed class LineManagerReportEndToEndTests : IClassFixture<PostgresClust
         var builder = CoppiceHost.CreateBuilder(new GlobalSettings(settings,
             [$"ConnectionStrings:Coppice={_connectionString}", $"Service:DataFolder={_folder.Path}/data", "Scheduling:InstanceId=e2e"], Verbose: false), HostKind.Command);
         builder.Services.AddSingleton<TimeProvider>(clock);
-        builder.Services.AddCoppiceScheduledJobs(builder.Configuration);
+        builder.Services.AddCoppiceReporting(builder.Configuration);
+        builder.Services.AddCoppiceScheduling(builder.Configuration);
         builder.Services.AddQuartz(q => q.AddJobListener(new FiredListener(fired)));
         using (var host = builder.Build())
         {

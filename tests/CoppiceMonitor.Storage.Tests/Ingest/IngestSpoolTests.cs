@@ -49,12 +49,13 @@ public sealed class IngestSpoolTests : IDisposable
 
         var segment = Directory.GetFiles(_dir).Single();
         var bytes = await File.ReadAllBytesAsync(segment);
-        var recordLength = bytes.Length / 5;
+        const int first = IngestSpool.SegmentHeaderSize;
+        var recordLength = (bytes.Length - first) / 5;
         // Flip a payload byte of record 2 (checksum mismatch) and the length field of record 3 (garbage length).
-        bytes[(2 * recordLength) + IngestSpool.HeaderSize + 20] ^= 0xFF;
-        bytes[(3 * recordLength) + 6] ^= 0x7F;
+        bytes[first + (2 * recordLength) + IngestSpool.HeaderSize + 20] ^= 0xFF;
+        bytes[first + (3 * recordLength) + 6] ^= 0x7F;
         // A power cut during a sixth append: only half of its header reached the disk.
-        var torn = bytes.Concat(bytes.AsSpan(0, 7).ToArray()).ToArray();
+        var torn = bytes.Concat(bytes.AsSpan(first, 7).ToArray()).ToArray();
         await File.WriteAllBytesAsync(segment, torn);
 
         using var reopened = new IngestSpool(_dir);
@@ -64,6 +65,47 @@ public sealed class IngestSpoolTests : IDisposable
         Assert.Equal([ids[0], ids[1], ids[4]], seen);
         Assert.Equal(2, result.CorruptRecords); // records 2-3 are one damaged stretch, the torn tail another
         Assert.False(reopened.HasPending);
+    }
+
+    [Fact]
+    public async Task ReplayAsync_SegmentOfUnknownFormatVersion_RefusedWithOneLineErrorAndKept()
+    {
+        using (var spool = new IngestSpool(_dir))
+        {
+            spool.Append(new ObservationBatch(Guid.NewGuid(), [TestData.Observation(1, Day)]));
+        }
+
+        var segment = Directory.GetFiles(_dir).Single();
+        var bytes = await File.ReadAllBytesAsync(segment);
+        Assert.Equal("CMSPOOL"u8.ToArray(), bytes[..7]);
+        Assert.Equal(IngestSpool.FormatVersion, bytes[7]);
+        bytes[7] = 99;
+        await File.WriteAllBytesAsync(segment, bytes);
+
+        using var reopened = new IngestSpool(_dir);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => reopened.ReplayAsync((_, _) => Task.CompletedTask));
+        Assert.Contains("format version 99", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"only version {IngestSpool.FormatVersion}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.True(File.Exists(segment), "the segment stays for a build that reads it");
+    }
+
+    [Fact]
+    public async Task ReplayAsync_SegmentWithoutHeaderFromBeforeVersions_IsStillRead()
+    {
+        using (var spool = new IngestSpool(_dir))
+        {
+            spool.Append(new ObservationBatch(Guid.NewGuid(), [TestData.Observation(1, Day)]));
+        }
+
+        var segment = Directory.GetFiles(_dir).Single();
+        var bytes = await File.ReadAllBytesAsync(segment);
+        await File.WriteAllBytesAsync(segment, bytes[IngestSpool.SegmentHeaderSize..]);
+
+        using var reopened = new IngestSpool(_dir);
+        var result = await reopened.ReplayAsync((_, _) => Task.CompletedTask);
+        Assert.Equal(1, result.Batches);
+        Assert.Equal(0, result.CorruptRecords);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using CoppiceMonitor.Visits;
 using System.Net;
 using CoppiceMonitor.Capture;
 using CoppiceMonitor.Storage.Ingest;
@@ -89,7 +90,7 @@ public sealed class ObservationCopyWriterTests(PostgresCluster cluster) : IClass
         var cs = await cluster.CreateDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(cs);
         var start = new DateTime(2026, 11, 25, 10, 31, 7, 250, DateTimeKind.Utc);
-        var visit = new VisitRecord("coppice-primary", "p9", "d-p9", "TikTok", "SocialMedia", start, start.AddMinutes(7),
+        var visit = new Visit("coppice-primary", "p9", "d-p9", "TikTok", "SocialMedia", start, start.AddMinutes(7),
             420, 300, 60, 45, 15, true, "www.tiktok.com", 11);
         var special = visit with { Service = "Health", Category = "Health", SiteName = null, IsWorkUse = false };
         var batch = new VisitBatch(Guid.NewGuid(), [visit, special]);
@@ -104,7 +105,7 @@ public sealed class ObservationCopyWriterTests(PostgresCluster cluster) : IClass
         foreach (var expected in new[] { visit, special })
         {
             Assert.True(await reader.ReadAsync());
-            var actual = new VisitRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            var actual = new Visit(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 reader.GetString(4), reader.GetDateTime(5), reader.GetDateTime(6), reader.GetInt32(7), reader.GetInt32(8),
                 reader.GetInt32(9), reader.GetInt32(10), reader.GetInt32(11), reader.GetBoolean(12),
                 reader.IsDBNull(13) ? null : reader.GetString(13), reader.GetInt32(14));

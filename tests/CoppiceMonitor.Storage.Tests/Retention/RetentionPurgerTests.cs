@@ -44,7 +44,7 @@ public sealed class RetentionPurgerTests(PostgresCluster cluster) : IClassFixtur
         await registry.ApplyDevicesAsync("s1", [new DeviceRecord("d-p1", "p1", new MacAddress(P1Mac), null, null, DeviceKind.Staff, [])]);
         await registry.ApplyDevicesAsync("s2", []);
 
-        var visits = new List<VisitRecord>();
+        var visits = new List<Visit>();
         var n = 0;
         for (var daysAgo = 1; daysAgo <= 14; daysAgo++)
         {
