@@ -130,7 +130,8 @@ sed -i -e 's/"Interfaces": \[ "eth1" \]/"Interfaces": [ "lo" ]/' -e 's/smtp.scho
 expect "check-config after editing: ok" as_service check-config
 
 step "db migrate on the embedded PostgreSQL"
-out=$(as_service db migrate 2>&1) && echo "$out" | grep -q "applied .* migration" && ok "db migrate applied the migrations" \
+# The embedded server is created already migrated on first use, so "up to date" is as good as "applied".
+out=$(as_service db migrate 2>&1) && echo "$out" | grep -q -E "db migrate: (applied .* migration|schema is up to date)" && ok "db migrate on the embedded database" \
   || { bad "db migrate"; echo "$out" | tail -20 | sed 's/^/    /'; }
 expect "status reads the embedded database" as_service status
 
