@@ -27,12 +27,15 @@ public sealed partial class PacketDecoder
 
         p.SourcePort = sourcePort;
         p.DestinationPort = destinationPort;
-        foreach (var handler in _datagramHandlers)
+        if (_datagramPorts[sourcePort] || _datagramPorts[destinationPort])
         {
-            if (handler.Claims(sourcePort, destinationPort))
+            foreach (var handler in _datagramHandlers)
             {
-                CountStatus(handler.TryHandle(ref p, payload), handler.MalformedKind);
-                return;
+                if (handler.Claims(sourcePort, destinationPort))
+                {
+                    CountStatus(handler.TryHandle(ref p, payload), handler.MalformedKind);
+                    return;
+                }
             }
         }
 

@@ -24,6 +24,9 @@ public sealed partial class PacketDecoder : IFrameHandler
     private readonly DecoderCounters _counters = new();
     private readonly FlowTracker _flows;
     private readonly IDatagramHandler[] _datagramHandlers;
+
+    /// <summary>Ports some datagram handler may claim: most UDP (QUIC on 443) skips the handler list on one lookup.</summary>
+    private readonly bool[] _datagramPorts = new bool[ushort.MaxValue + 1];
     private readonly IUdpFlowHandler[] _udpFlowHandlers;
     private readonly IStreamHandler[] _streamHandlers;
     private long _nextExpiryTicks;
@@ -39,6 +42,11 @@ public sealed partial class PacketDecoder : IFrameHandler
         // Order matters where claims overlap: port 53 is DNS before anything else; HTTP takes a port-80 segment
         // that is not a TLS record before the TLS handler sees it.
         _datagramHandlers = [dns, new DhcpHandler(emitter)];
+        foreach (var port in _datagramHandlers.SelectMany(h => h.Ports))
+        {
+            _datagramPorts[port] = true;
+        }
+
         _udpFlowHandlers = [new QuicHandler(emitter, _flows, options.MaxQuicPendingConnections)];
         _streamHandlers = [dns, new HttpHostHandler(emitter), new TlsHandler(emitter)];
         _flows.SetStreamHandlers(_streamHandlers);

@@ -11,6 +11,9 @@ internal interface IDatagramHandler
 {
     MalformedKind MalformedKind { get; }
 
+    /// <summary>Every port <see cref="Claims"/> may accept on either side (the walker skips the rest at once).</summary>
+    IReadOnlyList<ushort> Ports { get; }
+
     bool Claims(ushort sourcePort, ushort destinationPort);
 
     ParseStatus TryHandle(ref PacketInfo packet, ReadOnlySpan<byte> payload);

@@ -13,6 +13,8 @@ internal sealed class DhcpHandler(ObservationEmitter emitter) : IDatagramHandler
 {
     public MalformedKind MalformedKind => MalformedKind.Dhcp;
 
+    public IReadOnlyList<ushort> Ports { get; } = [67, 68];
+
     public bool Claims(ushort sourcePort, ushort destinationPort) =>
         sourcePort is 67 or 68 && destinationPort is 67 or 68;
 

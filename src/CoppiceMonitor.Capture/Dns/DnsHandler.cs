@@ -20,6 +20,8 @@ internal sealed class DnsHandler(ObservationEmitter emitter) : IDatagramHandler,
 
     public MalformedKind MalformedKind => MalformedKind.Dns;
 
+    public IReadOnlyList<ushort> Ports { get; } = [53, 5353, 5355];
+
     public bool Claims(ushort sourcePort, ushort destinationPort) =>
         sourcePort is 53 or 5353 or 5355 || destinationPort is 53 or 5353 or 5355;
 
