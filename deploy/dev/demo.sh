@@ -3,11 +3,12 @@
 #   setup -> publish -> simulate a school day -> import its staff and devices -> replay it through the full
 #   pipeline into PostgreSQL (the embedded server unless COPPICE_ConnectionStrings__Coppice is set) ->
 #   send that week's reports to a local SMTP sink and the archive -> summary.
-# Usage: deploy/dev/demo.sh [--work DIR] [--seed N] [--staff N] [--pupils N] [--date yyyy-MM-dd]
+# Usage: deploy/dev/demo.sh [--work DIR] [--seed N] [--staff N] [--pupils N] [--date yyyy-MM-dd] [--bin DIR]
+#   --bin DIR: use an already published executable (e.g. the package's trimmed build) instead of publishing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work="$root/.coppice/demo"
-seed=7 staff=40 pupils=200 date=2026-10-14
+seed=7 staff=40 pupils=200 date=2026-10-14 prebuilt=
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) work=$2; shift 2 ;;
@@ -15,7 +16,8 @@ while [ $# -gt 0 ]; do
     --staff) staff=$2; shift 2 ;;
     --pupils) pupils=$2; shift 2 ;;
     --date) date=$2; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --bin) prebuilt=$2; shift 2 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -25,10 +27,16 @@ step() { printf '\n== %s\n' "$*"; }
 step "setup"
 bash "$root/deploy/dev/setup.sh"
 
-step "build (dotnet publish -c Release)"
-bin="$work/bin"
-dotnet publish "$root/src/CoppiceMonitor.Service" -c Release -o "$bin" -nologo -v q
-exe="$bin/coppice-monitor"
+if [ -n "$prebuilt" ]; then
+  exe="$(cd "$prebuilt" && pwd)/coppice-monitor"
+  [ -x "$exe" ] || { echo "demo: no executable $exe" >&2; exit 2; }
+  step "using the published executable $exe"
+else
+  step "build (dotnet publish -c Release)"
+  bin="$work/bin"
+  dotnet publish "$root/src/CoppiceMonitor.Service" -c Release -o "$bin" -nologo -v q
+  exe="$bin/coppice-monitor"
+fi
 
 # A fresh day each run; the embedded database keeps its files but the demo starts it empty.
 rm -rf "$work/day" "$work/mail" "$work/reports" "$work/data"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs CoppiceMonitor as a systemd service on Debian/Ubuntu (run as root from a clone of the repository).
+# Developer install from a clone (needs the .NET SDK and installs the dev tools). Production sensors use the Debian
+# package instead (deploy/debian, README "Installation"). Installs CoppiceMonitor as a systemd service (run as root).
 #   deploy/linux/install.sh [--prefix /opt/coppice-monitor] [--no-start] [--dry-run]
 # Publishes the executable, creates the `coppice` user and folders, installs the unit and a config from the sample.
 # Idempotent: an existing /etc/coppice-monitor/appsettings.json is kept. --dry-run prints every change instead.
@@ -13,7 +14,7 @@ while [ $# -gt 0 ]; do
     --prefix) prefix=$2; shift 2 ;;
     --no-start) start=0; shift ;;
     --dry-run) dry=1; shift ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "install: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -51,17 +52,10 @@ if [ ! -e "$etc/appsettings.json" ]; then
   act install -m 0640 -g coppice "$root/appsettings.sample.json" "$etc/appsettings.json"
 fi
 if [ ! -e "$etc/environment" ]; then
-  put "$etc/environment" 0600 <<ENV
-# Secrets and install paths for coppice-monitor (read by systemd; root-readable only).
-COPPICE_Service__DataFolder=$data
-COPPICE_Service__SpoolFolder=$spool
-COPPICE_Service__LogFolder=$logs
-# COPPICE_ConnectionStrings__Coppice=Host=db.example;Database=coppice;Username=coppice_ingest;Password=...
-# COPPICE_Smtp__Password=...
-ENV
+  put "$etc/environment" 0600 < "$root/deploy/linux/environment"
 fi
 
-sed "s#/opt/coppice-monitor#$prefix#g" "$root/deploy/linux/coppice-monitor.service" | put /etc/systemd/system/coppice-monitor.service 0644
+sed "s#/usr/bin/coppice-monitor#$prefix/coppice-monitor#g" "$root/deploy/linux/coppice-monitor.service" | put /etc/systemd/system/coppice-monitor.service 0644
 if [ "$dry" -eq 1 ]; then
   echo "install: would run: systemctl daemon-reload; $prefix/coppice-monitor db migrate (as coppice); systemctl enable$([ "$start" -eq 1 ] && echo " and restart") coppice-monitor.service"
 elif command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

@@ -19,9 +19,9 @@ if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administra
     Write-Error "uninstall: run this script in an elevated (Administrator) PowerShell."
     exit 1
 }
-if (Get-Service -Name CoppiceMonitor -ErrorAction SilentlyContinue) {
-    Stop-Service CoppiceMonitor -ErrorAction SilentlyContinue
-    sc.exe delete CoppiceMonitor | Out-Null
+if (Get-Service -Name coppice-monitor -ErrorAction SilentlyContinue) {
+    Stop-Service coppice-monitor -ErrorAction SilentlyContinue
+    sc.exe delete coppice-monitor | Out-Null
 }
 if (Test-Path $InstallDir) { Remove-Item -Recurse -Force $InstallDir }
 if ($PurgeData) {

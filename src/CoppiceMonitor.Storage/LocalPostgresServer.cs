@@ -105,7 +105,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         logger ??= NullLogger.Instance;
         if (OperatingSystem.IsWindows() || (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()))
         {
-            throw new PlatformNotSupportedException("The local PostgreSQL server needs the Unix initdb/pg_ctl binaries.");
+            throw LocalPostgresServerMessages.Unsupported();
         }
 
         var bin = options.BinDirectory ?? FindBinDirectory();

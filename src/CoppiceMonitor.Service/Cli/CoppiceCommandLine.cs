@@ -58,6 +58,7 @@ public static class CoppiceCommandLine
         root.Subcommands.Add(ReportVerbs.Create());
         root.Subcommands.Add(PurgeVerb.Create());
         root.Subcommands.Add(StatusVerb.Create());
+        root.Subcommands.Add(CheckConfigVerb.Create());
         root.Subcommands.Add(SimulateVerb.Create());
         root.Subcommands.Add(DevVerbs.Create());
         root.Subcommands.Add(PortalVerbs.CreatePortal());
@@ -132,7 +133,7 @@ public static class CoppiceCommandLine
 
         switch (ex)
         {
-            case ConfigurationErrorException or OptionsValidationException:
+            case ConfigurationErrorException or OptionsValidationException or CoppiceMonitor.Storage.EmbeddedDatabaseUnavailableException:
             case InvalidOperationException when ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal):
                 await Console.Error.WriteLineAsync($"coppice-monitor: configuration error: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.BadConfiguration;

@@ -43,7 +43,7 @@ public static class CoppiceHost
         {
             // Both are no-ops unless started by systemd (Type=notify) or the Windows service control manager.
             builder.Services.AddSystemd();
-            builder.Services.AddWindowsService(o => o.ServiceName = "CoppiceMonitor");
+            builder.Services.AddWindowsService(o => o.ServiceName = "coppice-monitor");
         }
 
         builder.Services.Configure<HostOptions>(o =>
