@@ -407,6 +407,13 @@ public sealed class VisitPipeline
 
     private void Finalise(bool all)
     {
+        // No observation has moved time yet (an empty replay, or `run` stopped before its first flush): nothing is
+        // open, and the cut-offs below (watermark minus hours) would underflow DateTime.MinValue.
+        if (_watermark == DateTime.MinValue)
+        {
+            return;
+        }
+
         var gap = _options.IdleGap;
         var expiredBefore = _watermark - _options.MaxOpenConnection;
         var forgetBefore = _watermark - _options.MaxOpenConnection - gap - _options.FlowSummaryGrace - TimeSpan.FromHours(1);
