@@ -10,12 +10,14 @@ public static class CaptureFileDecoder
     /// Decodes every file, then completes the decoder (open flows are summarised). A corrupt file throws
     /// <see cref="CaptureFileFormatException"/> after all its good packets have reached <paramref name="sink"/>;
     /// pass <paramref name="onFileError"/> to note the error and carry on with the next file instead.
+    /// <paramref name="onWarning"/> hears of counted drops in a file (pcapng timestamps out of range).
     /// </summary>
     public static DecoderCounters DecodeFiles(
         IEnumerable<string> paths,
         IObservationSink sink,
         CaptureOptions? options = null,
         Action<CaptureFileFormatException>? onFileError = null,
+        Action<string>? onWarning = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
@@ -26,6 +28,10 @@ public static class CaptureFileDecoder
             {
                 using var reader = CaptureFileReader.Open(path);
                 reader.Run(decoder, cancellationToken);
+                if (reader.DroppedTimestampsWarning is { } warning)
+                {
+                    onWarning?.Invoke(warning);
+                }
             }
             catch (CaptureFileFormatException ex) when (onFileError is not null)
             {

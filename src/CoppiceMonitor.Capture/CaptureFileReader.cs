@@ -31,6 +31,8 @@ public sealed class CaptureFileReader : IPacketSource
     private bool _nanosecond;
     private LinkType _pcapLinkType;
     private DateTime _lastTimestamp = DateTime.UnixEpoch;
+    private static readonly DateTime EarliestTimestamp = new(1990, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly DateTime LatestTimestamp = new(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     public CaptureFileReader(Stream stream, string name)
     {
@@ -43,6 +45,16 @@ public sealed class CaptureFileReader : IPacketSource
     public string Name { get; }
 
     public long FramesDelivered { get; private set; }
+
+    /// <summary>pcapng packets dropped because their time (after if_tsresol/if_tsoffset) is before 1990 or after 2100.</summary>
+    public long TimestampsOutOfRange { get; private set; }
+
+    /// <summary>Offset of the first such packet's block, or -1.</summary>
+    public long FirstTimestampOutOfRangeOffset { get; private set; } = -1;
+
+    /// <summary>One line for the operator when packets were dropped for their timestamps, else null.</summary>
+    public string? DroppedTimestampsWarning => TimestampsOutOfRange == 0 ? null :
+        $"{Name}: {TimestampsOutOfRange} packets dropped with timestamps before 1990 or after 2100 (first at byte offset {FirstTimestampOutOfRangeOffset}); check the capture's clock, if_tsresol and if_tsoffset";
 
     /// <summary>Offset (in the decompressed stream) of the next record to read.</summary>
     public long Position => _bufferOffset + _start;
@@ -318,10 +330,8 @@ public sealed class CaptureFileReader : IPacketSource
 
         var iface = Interface(interfaceId, blockStart);
         linkType = iface.LinkType;
-        timestampUtc = iface.ToDateTime(units);
-        _lastTimestamp = timestampUtc;
         frame = body.Slice(20, (int)capturedLength);
-        return true;
+        return AcceptTimestamp(iface.ToDateTime(units), blockStart, out timestampUtc);
     }
 
     private bool TrySimplePacket(ReadOnlySpan<byte> body, out DateTime timestampUtc, out LinkType linkType, out ReadOnlySpan<byte> frame)
@@ -361,9 +371,30 @@ public sealed class CaptureFileReader : IPacketSource
         }
 
         linkType = iface.LinkType;
-        timestampUtc = iface.ToDateTime(units);
-        _lastTimestamp = timestampUtc;
         frame = body.Slice(20, (int)capturedLength);
+        return AcceptTimestamp(iface.ToDateTime(units), blockStart, out timestampUtc);
+    }
+
+    /// <summary>
+    /// A pcapng time outside 1990-2100 is a broken clock or resolution option: the packet is a counted drop (the
+    /// caller warns with file and offset), never silently filed under 1970.
+    /// </summary>
+    private bool AcceptTimestamp(DateTime? time, long blockStart, out DateTime timestampUtc)
+    {
+        if (time is not { } t || t < EarliestTimestamp || t >= LatestTimestamp)
+        {
+            TimestampsOutOfRange++;
+            if (FirstTimestampOutOfRangeOffset < 0)
+            {
+                FirstTimestampOutOfRangeOffset = blockStart;
+            }
+
+            timestampUtc = default;
+            return false;
+        }
+
+        timestampUtc = t;
+        _lastTimestamp = t;
         return true;
     }
 
@@ -479,7 +510,8 @@ public sealed class CaptureFileReader : IPacketSource
             }
         }
 
-        public DateTime ToDateTime(ulong units)
+        /// <summary>The unit count as UTC time, or null when it does not fit a DateTime.</summary>
+        public DateTime? ToDateTime(ulong units)
         {
             UInt128 ticks;
             if (BinaryResolution)
@@ -495,8 +527,15 @@ public sealed class CaptureFileReader : IPacketSource
                 ticks = (UInt128)units * (ulong)TicksPerUnitNumerator;
             }
 
-            var total = ticks + (UInt128)(ulong)Math.Max(0, OffsetSeconds) * TimeSpan.TicksPerSecond;
-            return total > (UInt128)long.MaxValue ? DateTime.UnixEpoch : FromUnixTicks((long)total);
+            // if_tsoffset is signed (pcapng section 4.2): a negative offset moves times before the stored count.
+            if (ticks > (UInt128)long.MaxValue)
+            {
+                return null;
+            }
+
+            var total = (Int128)(long)ticks + ((Int128)OffsetSeconds * TimeSpan.TicksPerSecond);
+            var max = DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks;
+            return total < 0 || total > max ? null : new DateTime(DateTime.UnixEpoch.Ticks + (long)total, DateTimeKind.Utc);
         }
     }
 }

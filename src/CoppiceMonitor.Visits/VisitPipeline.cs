@@ -256,6 +256,13 @@ public sealed class VisitPipeline
 
     private void Finalise(bool all)
     {
+        // No observation has moved time yet (an empty replay, or `run` stopped before its first flush): nothing is
+        // open, and the cut-offs (watermark minus hours) would underflow DateTime.MinValue.
+        if (_watermark == DateTime.MinValue)
+        {
+            return;
+        }
+
         _sessions.Finalise(_watermark, all);
         if (!all)
         {

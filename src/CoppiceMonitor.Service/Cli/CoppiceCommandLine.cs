@@ -112,7 +112,7 @@ public static class CoppiceCommandLine
         }
         catch (Exception ex)
         {
-            return await ReportFailureAsync(ex).ConfigureAwait(false);
+            return await ReportFailureAsync(ex, parse.GetValue(VerboseOption)).ConfigureAwait(false);
         }
         finally
         {
@@ -120,8 +120,11 @@ public static class CoppiceCommandLine
         }
     }
 
-    /// <summary>Maps an escaped exception to a clear one-line message and the documented exit code.</summary>
-    public static async Task<int> ReportFailureAsync(Exception ex)
+    /// <summary>
+    /// Maps an escaped exception to a clear one-line message and the documented exit code; the stack trace follows
+    /// only with --verbose.
+    /// </summary>
+    public static async Task<int> ReportFailureAsync(Exception ex, bool verbose = false)
     {
         ArgumentNullException.ThrowIfNull(ex);
         // ValidateOnStart reports several bad sections at once as an aggregate: still one configuration error.
@@ -137,7 +140,8 @@ public static class CoppiceCommandLine
             case InvalidOperationException when ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal):
                 await Console.Error.WriteLineAsync($"coppice-monitor: configuration error: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.BadConfiguration;
-            case UsageException or ArgumentException:
+            // An out-of-range value inside the program (a date underflow, an index) is a failure, not a bad argument.
+            case UsageException or ArgumentException when ex is not ArgumentOutOfRangeException:
                 await Console.Error.WriteLineAsync($"coppice-monitor: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.BadArguments;
             case OperationCanceledException:
@@ -148,6 +152,11 @@ public static class CoppiceCommandLine
                 if (ex.InnerException is { } inner)
                 {
                     await Console.Error.WriteLineAsync($"  caused by {inner.GetType().Name}: {inner.Message}").ConfigureAwait(false);
+                }
+
+                if (verbose)
+                {
+                    await Console.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
                 }
 
                 return ExitCodes.RuntimeFailure;

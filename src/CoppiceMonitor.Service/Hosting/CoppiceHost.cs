@@ -142,9 +142,11 @@ public static class CoppiceHost
                 .Enrich.FromLogContext()
                 .Enrich.With(new JournaldPriorityEnricher(underJournald))
                 .WriteTo.Console(
-                    outputTemplate: underJournald
-                        ? "{Priority}{SourceContext}: {Message:lj}{NewLine}{Exception}"
-                        : "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
+                    // A stack trace on the console only with --verbose: the verb ends in one clear line naming the
+                    // cause; the log file keeps the full trace for support.
+                    outputTemplate: (underJournald
+                        ? "{Priority}{SourceContext}: {Message:lj}{NewLine}"
+                        : "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}") + (settings.Verbose ? "{Exception}" : ""),
                     standardErrorFromLevel: LogEventLevel.Verbose,
                     formatProvider: CultureInfo.InvariantCulture);
             if (kind == HostKind.Worker && options.ResolvedLogFolder is { } folder && CanWrite(folder))

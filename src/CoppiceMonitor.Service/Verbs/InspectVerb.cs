@@ -9,7 +9,7 @@ public static class InspectVerb
 {
     public static readonly Argument<FileInfo[]> Files = new("FILE")
     {
-        Description = "pcap, pcapng or .gz capture files, decoded in order as one stream.",
+        Description = "pcap, pcapng or .gz capture files (a folder: the capture files in it), decoded in order as one stream.",
         Arity = ArgumentArity.OneOrMore,
     };
 
@@ -36,7 +36,7 @@ public static class InspectVerb
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        var paths = parse.GetRequiredValue(Files).Select(f => f.FullName).ToList();
+        var paths = CaptureFileArguments.Expand(parse.GetRequiredValue(Files));
         var format = parse.GetRequiredValue(Format);
         var failed = false;
         void OnFileError(CaptureFileFormatException ex)
@@ -45,10 +45,12 @@ public static class InspectVerb
             error.WriteLine($"coppice-monitor: {ex.Message}");
         }
 
+        void OnWarning(string warning) => error.WriteLine($"coppice-monitor: warning: {warning}");
+
         DecoderCounters counters;
         if (format == "summary")
         {
-            counters = CaptureFileDecoder.DecodeFiles(paths, new CountingSink(), onFileError: OnFileError, cancellationToken: cancellationToken);
+            counters = CaptureFileDecoder.DecodeFiles(paths, new CountingSink(), onFileError: OnFileError, cancellationToken: cancellationToken, onWarning: OnWarning);
             counters.WriteSummary(output);
         }
         else
@@ -63,7 +65,7 @@ public static class InspectVerb
             }
 
             using var formatter = new ObservationFormatter(writer, kind);
-            counters = CaptureFileDecoder.DecodeFiles(paths, formatter, onFileError: OnFileError, cancellationToken: cancellationToken);
+            counters = CaptureFileDecoder.DecodeFiles(paths, formatter, onFileError: OnFileError, cancellationToken: cancellationToken, onWarning: OnWarning);
             writer.Flush();
         }
 

@@ -16,7 +16,7 @@ public static class ReplayVerb
 {
     public static readonly Argument<FileInfo[]> Files = new("FILE")
     {
-        Description = "pcap, pcapng or .gz capture files, replayed in order as one stream.",
+        Description = "pcap, pcapng or .gz capture files (a folder: the capture files in it), replayed in order as one stream.",
         Arity = ArgumentArity.OneOrMore,
     };
 
@@ -47,7 +47,7 @@ public static class ReplayVerb
 
     private static async Task<int> RunAsync(ParseResult parse, IServiceProvider services, CancellationToken cancellationToken)
     {
-        var files = parse.GetRequiredValue(Files).Select(f => f.FullName).ToList();
+        var files = CaptureFileArguments.Expand(parse.GetRequiredValue(Files));
         var capturePace = parse.GetValue(Pace) == "capture";
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("CoppiceMonitor.Service.Replay");
@@ -68,11 +68,24 @@ public static class ReplayVerb
             IFrameHandler handler = capturePace ? new PacedFrameHandler(decoder, time, cancellationToken) : decoder;
             foreach (var path in files)
             {
-                using var reader = CaptureFileReader.Open(path);
-                Volatile.Write(ref current, reader);
+                // A zero-byte file is a capture stopped before its first write: nothing to replay, nothing damaged.
+                if (new FileInfo(path).Length == 0)
+                {
+                    Console.Error.WriteLine($"coppice-monitor: {path}: empty file, nothing to replay");
+                    continue;
+                }
+
+                // A broken file (bad header, corrupt gzip, truncated record) is one line naming file and offset;
+                // the other files still go through, and the exit code is 1.
                 try
                 {
+                    using var reader = CaptureFileReader.Open(path);
+                    Volatile.Write(ref current, reader);
                     reader.Run(handler, cancellationToken);
+                    if (reader.DroppedTimestampsWarning is { } warning)
+                    {
+                        Console.Error.WriteLine($"coppice-monitor: warning: {warning}");
+                    }
                 }
                 catch (CaptureFileFormatException ex)
                 {
@@ -112,6 +125,15 @@ public static class ReplayVerb
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ingest_drops     {ingest.ObservationsDropped}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batches_written  {ingest.BatchesWritten}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batches_spooled  {ingest.BatchesSpooled}"));
+        if (pipeline.Stage.Observations == 0)
+        {
+            // Header-only captures and link types the decoder does not read are not errors, but say so plainly.
+            var unsupported = counters.UnsupportedLinkType > 0
+                ? string.Create(CultureInfo.InvariantCulture, $" ({counters.UnsupportedLinkType} frames of an unsupported link type)")
+                : "";
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"coppice-monitor: no observations in {counters.Packets} packets{unsupported}"));
+        }
+
         if (!drained)
         {
             Console.Error.WriteLine("coppice-monitor: the database did not take everything in time; the rest is in the spool and goes in at the next start.");
