@@ -43,9 +43,12 @@ public sealed class ReportOptions
     /// </summary>
     public static IReadOnlyList<string> DefaultCategories { get; } = ["SocialMedia", "Video", "Messaging"];
 
-    /// <summary>The categories a run reports: the configured ones without repeats, or the default.</summary>
+    /// <summary>
+    /// The categories a run reports: the configured ones without repeats, or the default; never a special category
+    /// (policy 10.3; the validator refuses such a configuration at start, this is the second line of defence).
+    /// </summary>
     public string[] EffectiveCategories() =>
-        Categories.Count == 0 ? [.. DefaultCategories] : [.. Categories.Distinct(StringComparer.Ordinal)];
+        Model.ReportCategories.Reportable(Categories.Count == 0 ? DefaultCategories : Categories.Distinct(StringComparer.Ordinal));
 
     /// <summary>Sends tried per report in one run before it is recorded as failed.</summary>
     [Range(1, 20)]
@@ -64,6 +67,13 @@ public sealed class ReportOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The headteacher's attention list names a person with directed-time personal minutes above this many (whole
+    /// minutes), or with any day over the limit. Default 0: any directed-time use that shows as a minute.
+    /// </summary>
+    [Range(0, 1440)]
+    public int AttentionDirectedMinutes { get; set; }
 
     /// <summary>Headteacher summary recipient; empty: the staff member with the Headteacher role.</summary>
     public string? HeadteacherEmail { get; set; }
@@ -145,6 +155,12 @@ public sealed class ReportOptionsValidator(IOptions<SmtpOptions> smtp) : IValida
         if (options.Categories.Any(string.IsNullOrWhiteSpace))
         {
             failures.Add($"{ReportOptions.SectionName}:Categories must not contain empty names.");
+        }
+
+        foreach (var special in options.Categories.Where(Model.ReportCategories.IsSpecial))
+        {
+            failures.Add($"{ReportOptions.SectionName}:Categories lists '{special}', a special category under policy {Model.ReportCategories.SpecialCategorySection}: " +
+                         "special categories never appear in a routine report (they stay in storage, reachable only through an investigation). Remove it.");
         }
 
         if (options.RetryMaxDelay < options.RetryInitialDelay)

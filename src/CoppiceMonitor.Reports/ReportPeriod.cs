@@ -3,6 +3,21 @@ using System.Globalization;
 
 namespace CoppiceMonitor.Reports;
 
+/// <summary>The shape of a report period: it decides the title ("Weekly", "Monthly") and the comparison wording.</summary>
+public enum ReportPeriodKind
+{
+    Day,
+
+    /// <summary>Monday to Sunday.</summary>
+    Week,
+
+    /// <summary>A whole calendar month.</summary>
+    Month,
+
+    /// <summary>Any other range of dates.</summary>
+    Range,
+}
+
 /// <summary>
 /// An inclusive range of local calendar dates in the school's time zone (a report covers whole school days, so the
 /// UTC instants depend on the zone and on daylight saving; see <see cref="ToUtcRange"/>).
@@ -26,8 +41,29 @@ public readonly record struct ReportPeriod
 
     public int Days => To.DayNumber - From.DayNumber + 1;
 
-    /// <summary>The period of the same length immediately before this one, for "change against last period".</summary>
-    public ReportPeriod Previous => new(From.AddDays(-Days), From.AddDays(-1));
+    /// <summary>
+    /// The period compared against: the previous calendar month for a whole month (August for September, not the 30
+    /// days before), otherwise the period of the same length immediately before this one.
+    /// </summary>
+    public ReportPeriod Previous => Kind == ReportPeriodKind.Month
+        ? new(From.AddMonths(-1), From.AddDays(-1))
+        : new(From.AddDays(-Days), From.AddDays(-1));
+
+    /// <summary>What the period is, so titles and wording can say "week", "month" or name the range.</summary>
+    public ReportPeriodKind Kind =>
+        Days == 1 ? ReportPeriodKind.Day
+        : Days == 7 && From.DayOfWeek == DayOfWeek.Monday ? ReportPeriodKind.Week
+        : From.Day == 1 && To == From.AddMonths(1).AddDays(-1) ? ReportPeriodKind.Month
+        : ReportPeriodKind.Range;
+
+    /// <summary>"day", "week", "month" or "period": the word a sentence uses for this period.</summary>
+    public string Noun => Kind switch
+    {
+        ReportPeriodKind.Day => "day",
+        ReportPeriodKind.Week => "week",
+        ReportPeriodKind.Month => "month",
+        _ => "period",
+    };
 
     public IEnumerable<DateOnly> Dates => Enumerable.Range(0, Days).Select(From.AddDays);
 

@@ -132,7 +132,7 @@ public sealed class ReportRunner(
             var previous = await data.GetStaffUsageAsync(school, period.Previous, categories, null, cancellationToken).ConfigureAwait(false);
             var anonymous = await data.GetAnonymousUsageAsync(school, period, categories, cancellationToken).ConfigureAwait(false);
             var coverage = await data.GetCoverageAsync(school, period, cancellationToken).ConfigureAwait(false);
-            var report = ReportBuilder.BuildHeadteacherReport(school, recipient, period, staff, usage, previous, anonymous, coverage, now);
+            var report = ReportBuilder.BuildHeadteacherReport(school, recipient, period, staff, usage, previous, anonymous, coverage, now, settings.AttentionDirectedMinutes);
             rendered.Add(ReportRenderer.Render(report));
         }
 
@@ -170,7 +170,7 @@ public sealed class ReportRunner(
 
         if (request.OutputFolder is { } output)
         {
-            await ReportArchive.WriteAsync(Path.Combine(output, report.RecipientStem), report, message, cancellationToken).ConfigureAwait(false);
+            await ReportArchive.WriteAsync(Path.Combine(output, ReportArchive.OutputFolderName(report)), report, message, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.DryRun)
@@ -227,8 +227,9 @@ public sealed class ReportRunner(
         }
     }
 
+    // Folder delivery and dry runs may have no SMTP settings at all: the archived .eml still needs a sender.
     private MimeKit.MailboxAddress FromAddress() =>
-        options.Value.Delivery == ReportDeliveryMode.Smtp || !string.IsNullOrWhiteSpace(sender.From.Address)
+        !string.IsNullOrWhiteSpace(sender.From.Address)
             ? sender.From
             : new MimeKit.MailboxAddress("CoppiceMonitor", "reports@coppicemonitor.invalid");
 

@@ -18,6 +18,17 @@ public static class ReportArchive
         return Path.Combine(root, report.Kind.ToString().ToLowerInvariant(), FileNames.Safe(report.SchoolId), period, report.RecipientStem);
     }
 
+    /// <summary>
+    /// The folder of one report under `report send --out`: kind, school, period and recipient, so the headteacher's
+    /// summary never overwrites the line-manager report of the same person, nor one school's report another's.
+    /// </summary>
+    public static string OutputFolderName(RenderedReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var kind = report.Kind == ReportKind.LineManager ? "line-manager" : "headteacher";
+        return string.Create(CultureInfo.InvariantCulture, $"{kind}_{FileNames.Safe(report.SchoolId)}_{report.Period.From:yyyy-MM-dd}_{report.RecipientStem}");
+    }
+
     /// <summary>Writes the files into <paramref name="folder"/> (created if needed) and returns it.</summary>
     public static async Task<string> WriteAsync(string folder, RenderedReport report, MimeMessage? message, CancellationToken cancellationToken)
     {

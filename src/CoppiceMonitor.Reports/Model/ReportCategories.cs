@@ -4,8 +4,9 @@ namespace CoppiceMonitor.Reports.Model;
 
 /// <summary>
 /// Category names as the service catalogue writes them. Special categories (policy 10.3: health, religion, politics,
-/// trade union membership, sexual orientation and the like) are never named in a report: their rows are shown under
-/// the category alone.
+/// trade union membership, sexual orientation, and any category the catalogue marks special) never appear in a
+/// routine report: not as a row, a chart bar or a part of a total. They stay in storage as a category, reachable only
+/// through an investigation.
 /// </summary>
 public static class ReportCategories
 {
@@ -15,11 +16,18 @@ public static class ReportCategories
 
     public const string Hidden = ServiceCategories.Hidden;
 
-    /// <summary>The catalogue's own list decides; a case difference must not let a special site through.</summary>
-    public static bool IsSpecial(string category) =>
-        ServiceCategories.Special.Any(s => string.Equals(s, category, StringComparison.OrdinalIgnoreCase));
+    /// <summary>The policy section that keeps special categories out of routine reports.</summary>
+    public const string SpecialCategorySection = "10.3";
 
-    /// <summary>The label a report may print for a service: the service, or only the category for special ones.</summary>
+    /// <summary>The catalogue's own list decides; a case or spacing difference must not let a special category through.</summary>
+    public static bool IsSpecial(string? category) =>
+        category is not null && ServiceCategories.Special.Any(s => string.Equals(s, category.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The label a report may print for a service (anonymous totals from storage): the category for special ones.</summary>
     public static string DisplayService(string service, string category) =>
         IsSpecial(category) ? $"[{category} site]" : service;
+
+    /// <summary>The categories a routine report may ask storage for: the wanted ones less every special category.</summary>
+    public static string[] Reportable(IEnumerable<string> categories) =>
+        [.. categories.Where(c => !IsSpecial(c))];
 }

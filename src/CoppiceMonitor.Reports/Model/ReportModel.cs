@@ -31,6 +31,12 @@ public sealed record PersonSummary(
     IReadOnlyList<ServiceTotal> ByService,
     IReadOnlyList<DayTotal> ByDay)
 {
+    /// <summary>Minutes in breaks and lunch (all use: the calendar buckets are not split by work use).</summary>
+    public double MinutesBreak { get; init; }
+
+    /// <summary>Minutes in non-directed time on the timetable and outside school hours (all use).</summary>
+    public double MinutesNonDirected { get; init; }
+
     public bool HasConcern => MinutesDirectedPersonal > 0 || ExcessiveDays.Count > 0;
 
     /// <summary>Change in personal minutes against the previous period; null when there is nothing to compare.</summary>
@@ -56,7 +62,11 @@ public sealed record FlaggedStaff(
     string? LineManagerName,
     double MinutesDirectedPersonal,
     int ExcessiveDays,
-    double MinutesPersonal);
+    double MinutesPersonal)
+{
+    /// <summary>What the attention list is sorted by: directed-time minutes plus minutes over the limit on excessive days.</summary>
+    public double Severity { get; init; }
+}
 
 /// <summary>
 /// The headteacher's monthly summary: school totals, anonymous totals, flagged staff, coverage. <see cref="Rows"/>

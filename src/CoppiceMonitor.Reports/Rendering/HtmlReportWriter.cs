@@ -16,7 +16,8 @@ public static class HtmlReportWriter
     private const string Small = Font + "font-size:12px;line-height:17px;color:#555555;";
     private const string H2 = Font + "font-size:17px;line-height:22px;color:#1f4e3d;font-weight:bold;margin:24px 0 8px 0;";
     private const string Th = Font + "font-size:12px;line-height:16px;color:#ffffff;background-color:#1f4e3d;font-weight:bold;padding:6px 8px;border:1px solid #1f4e3d;";
-    private const string Td = Font + "font-size:13px;line-height:17px;color:#222222;padding:5px 8px;border:1px solid #d0d7d4;";
+    // Data cells are most of a report's bytes (Gmail clips past 102 KB): short font stack, no line-height, 3-digit colours.
+    private const string Td = "font-family:Arial,sans-serif;font-size:13px;color:#222;padding:4px 6px;border:1px solid #d0d7d4;";
     private const string Flag = "background-color:#fde9e7;color:#8a1c10;font-weight:bold;";
 
     public static string LineManager(LineManagerReport report, string previousLabel)
@@ -29,16 +30,18 @@ public static class HtmlReportWriter
         Paragraph(html, ReportReading.LineManagerIntro(report));
 
         Heading(html, "At a glance");
-        TableOpen(html, "Person", "Personal minutes", $"In directed time (8.6.2)", $"Days over {threshold} min (9.1)", "Work use (5)", "Change vs " + previousLabel);
+        TableOpen(html, "Person", "Personal minutes", $"In directed time (8.6.2)", "In breaks", "Other non-directed", $"Days over {threshold} min (9.1)", "Work use (5)", "Change vs " + previousLabel);
         foreach (var person in report.People)
         {
             html.Append("<tr>");
             Cell(html, person.DisplayName, bold: true);
             NumberCell(html, ReportFormat.Minutes(person.MinutesPersonal));
             NumberCell(html, ReportFormat.Minutes(person.MinutesDirectedPersonal), person.MinutesDirectedPersonal > 0);
+            NumberCell(html, ReportFormat.Minutes(person.MinutesBreak));
+            NumberCell(html, ReportFormat.Minutes(person.MinutesNonDirected));
             NumberCell(html, person.ExcessiveDays.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), person.ExcessiveDays.Count > 0);
             NumberCell(html, ReportFormat.Minutes(person.MinutesWorkUse));
-            NumberCell(html, person.Change is { } change ? ReportFormat.SignedMinutes(change) : "\u2013");
+            NumberCell(html, person.Change is { } change ? ReportFormat.SignedMinutes(change) : ReportFormat.NoPreviousData(report.Period));
             html.Append("</tr>");
         }
 
@@ -57,50 +60,31 @@ public static class HtmlReportWriter
         Paragraph(html, ReportReading.TeamConclusion(report));
 
         Heading(html, "Minutes per day");
-        Chart(html, "Bar chart of your team's personal social-media minutes per day, stacked by service.");
+        Chart(html, $"Bar chart: each person's personal social-media minutes per day, beside the daily limit of {threshold} minutes per person.");
 
-        foreach (var person in report.People.Where(p => p.ByService.Count > 0))
+        // Gmail clips an HTML part over 102 KB. The per-person tables are the bulk: people with a concern come first,
+        // and a table that would take the email past the budget is left to the attached CSV, saying so.
+        var omitted = 0;
+        foreach (var person in report.People.Where(p => p.ByService.Count > 0).OrderBy(p => p.HasConcern ? 0 : 1))
         {
-            Heading(html, person.DisplayName + ": by service and day");
-            var dates = report.Period.Dates.ToList();
-            var header = new List<string> { "Service" };
-            header.AddRange(dates.Select(d => d.ToString("ddd d", System.Globalization.CultureInfo.InvariantCulture)));
-            header.Add("Total");
-            header.Add("Directed");
-            header.Add("Work use");
-            TableOpen(html, [.. header]);
-            var rows = report.Rows.Where(r => r.StaffId == person.StaffId).ToList();
-            foreach (var service in person.ByService)
+            var table = new StringBuilder();
+            PersonTable(table, report, person);
+            if (Encoding.UTF8.GetByteCount(html.ToString()) + Encoding.UTF8.GetByteCount(table.ToString()) > PersonTablesBudgetBytes)
             {
-                html.Append("<tr>");
-                Cell(html, service.Service, bold: true);
-                foreach (var date in dates)
-                {
-                    var minutes = rows.Where(r => r.Service == service.Service && r.Date == date).Sum(r => r.MinutesPersonal);
-                    NumberCell(html, minutes > 0 ? ReportFormat.Minutes(minutes) : "\u00b7");
-                }
-
-                NumberCell(html, ReportFormat.Minutes(service.MinutesPersonal));
-                NumberCell(html, ReportFormat.Minutes(service.MinutesDirectedPersonal), service.MinutesDirectedPersonal > 0);
-                NumberCell(html, ReportFormat.Minutes(service.MinutesWorkUse));
-                html.Append("</tr>");
+                omitted++;
+                continue;
             }
 
-            html.Append("<tr>");
-            Cell(html, "Day total", bold: true);
-            foreach (var day in person.ByDay)
-            {
-                NumberCell(html, ReportFormat.Minutes(day.MinutesPersonal), day.IsExcessive);
-            }
-
-            NumberCell(html, ReportFormat.Minutes(person.MinutesPersonal));
-            NumberCell(html, ReportFormat.Minutes(person.MinutesDirectedPersonal), person.MinutesDirectedPersonal > 0);
-            NumberCell(html, ReportFormat.Minutes(person.MinutesWorkUse));
-            html.Append("</tr>");
-            TableClose(html);
+            html.Append(table);
         }
 
-        Definitions(html, threshold);
+        if (omitted > 0)
+        {
+            Paragraph(html, $"To keep this email small enough to open in full, the tables of {omitted} more {(omitted == 1 ? "person" : "people")} " +
+                            "are not shown here; their figures per service and day are in the attached usage.csv.");
+        }
+
+        Definitions(html, threshold, report.Period);
         RaisingConcern(html);
         Close(html, report.GeneratedUtc, "The attached usage.csv has the same figures per person, service and day.");
         return html.ToString();
@@ -111,7 +95,7 @@ public static class HtmlReportWriter
         ArgumentNullException.ThrowIfNull(report);
         var html = new StringBuilder();
         var threshold = report.School.ExcessiveMinutesPerDay;
-        Open(html, "Monthly social-media summary", report.School.Name, report.Period);
+        Open(html, ReportFormat.Title(report.Period, "social-media summary"), report.School.Name, report.Period);
         Paragraph(html, $"Dear {report.Recipient.DisplayName},");
         Paragraph(html, ReportReading.HeadteacherIntro(report));
 
@@ -122,7 +106,7 @@ public static class HtmlReportWriter
         Row(html, "Personal minutes", ReportFormat.Minutes(report.MinutesPersonal));
         Row(html, "Of which in directed time (8.6.2)", ReportFormat.Minutes(report.MinutesDirectedPersonal), report.MinutesDirectedPersonal > 0);
         Row(html, "Work use (5)", ReportFormat.Minutes(report.MinutesWorkUse));
-        Row(html, "Change vs " + previousLabel, report.PreviousMinutesPersonal is { } previous ? ReportFormat.SignedMinutes(report.MinutesPersonal - previous) : "\u2013");
+        Row(html, "Change vs " + previousLabel, report.PreviousMinutesPersonal is { } previous ? ReportFormat.SignedMinutes(report.MinutesPersonal - previous) : ReportFormat.NoPreviousData(report.Period));
         TableClose(html);
 
         Chart(html, "Bar chart of staff personal social-media minutes per day, stacked by service.");
@@ -164,7 +148,7 @@ public static class HtmlReportWriter
             }
 
             TableClose(html);
-            Paragraph(html, "Their line managers have had the weekly detail. The attached usage.csv has their figures per service and day.");
+            Paragraph(html, "Sorted with the most serious first. Their line managers have had the detail for their own teams. The attached usage.csv has their figures per service and day.");
         }
 
         Heading(html, "Pupils and guests (anonymous)");
@@ -197,8 +181,8 @@ public static class HtmlReportWriter
         TableClose(html);
         Paragraph(html, ReportReading.CoverageReading(report.Coverage));
 
-        Definitions(html, threshold);
-        RaisingConcern(html);
+        Definitions(html, threshold, report.Period);
+        BulletSection(html, ReportReading.HeadteacherClosingHeading, ReportReading.HeadteacherClosing());
         Close(html, report.GeneratedUtc, "The attached usage.csv lists the named staff's figures per service and day.");
         return html.ToString();
     }
@@ -229,6 +213,47 @@ public static class HtmlReportWriter
             .Append(Encode(attachmentNote)).Append(' ')
             .Append(Encode($"Generated {generatedUtc:yyyy-MM-dd HH:mm} UTC by CoppiceMonitor. Figures are estimates from network traffic."))
             .Append("</p></td></tr></table></td></tr></table></body></html>");
+    }
+
+    /// <summary>Room for the body before the closing sections (about 10 KB), under Gmail's 102 KB clipping point.</summary>
+    private const int PersonTablesBudgetBytes = 86 * 1024;
+
+    /// <summary>One person's minutes by service: a column per day for a week, per week (from its first day) for longer.</summary>
+    private static void PersonTable(StringBuilder html, LineManagerReport report, PersonSummary person)
+    {
+        var columns = ReportFormat.Columns(report.Period);
+        Heading(html, person.DisplayName + (columns.Count == report.Period.Days ? ": by service and day" : ": by service and week"));
+        TableOpen(html, ["Service", .. columns.Select(c => c.Label), "Total", "Directed", "Work use"]);
+        var rows = report.Rows.Where(r => r.StaffId == person.StaffId).ToList();
+        foreach (var service in person.ByService)
+        {
+            html.Append("<tr>");
+            Cell(html, service.Service, bold: true);
+            foreach (var column in columns)
+            {
+                var minutes = rows.Where(r => r.Service == service.Service && r.Date >= column.From && r.Date <= column.To).Sum(r => r.MinutesPersonal);
+                NumberCell(html, ReportFormat.WholeMinutes(minutes) > 0 ? ReportFormat.Minutes(minutes) : "\u00b7");
+            }
+
+            NumberCell(html, ReportFormat.Minutes(service.MinutesPersonal));
+            NumberCell(html, ReportFormat.Minutes(service.MinutesDirectedPersonal), service.MinutesDirectedPersonal > 0);
+            NumberCell(html, ReportFormat.Minutes(service.MinutesWorkUse));
+            html.Append("</tr>");
+        }
+
+        html.Append("<tr>");
+        Cell(html, columns.Count == report.Period.Days ? "Day total" : "Week total", bold: true);
+        foreach (var column in columns)
+        {
+            var days = person.ByDay.Where(d => d.Date >= column.From && d.Date <= column.To).ToList();
+            NumberCell(html, ReportFormat.Minutes(days.Sum(d => d.MinutesPersonal)), days.Any(d => d.IsExcessive));
+        }
+
+        NumberCell(html, ReportFormat.Minutes(person.MinutesPersonal));
+        NumberCell(html, ReportFormat.Minutes(person.MinutesDirectedPersonal), person.MinutesDirectedPersonal > 0);
+        NumberCell(html, ReportFormat.Minutes(person.MinutesWorkUse));
+        html.Append("</tr>");
+        TableClose(html);
     }
 
     private static void Heading(StringBuilder html, string text) =>
@@ -265,7 +290,7 @@ public static class HtmlReportWriter
             .Append(Encode(text)).Append("</td>");
 
     private static void NumberCell(StringBuilder html, string text, bool flagged = false) =>
-        html.Append("<td align=\"right\" style=\"").Append(Td).Append("text-align:right;white-space:nowrap;")
+        html.Append("<td align=\"right\" style=\"").Append(Td).Append("white-space:nowrap;")
             .Append(flagged ? Flag : string.Empty).Append("\">").Append(Encode(text)).Append("</td>");
 
     private static void Row(StringBuilder html, string label, string value, bool flagged = false)
@@ -276,11 +301,11 @@ public static class HtmlReportWriter
         html.Append("</tr>");
     }
 
-    private static void Definitions(StringBuilder html, int threshold)
+    private static void Definitions(StringBuilder html, int threshold, ReportPeriod period)
     {
         Heading(html, "How to read these figures");
         html.Append("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\">");
-        foreach (var (term, meaning) in ReportReading.Definitions(threshold))
+        foreach (var (term, meaning) in ReportReading.Definitions(threshold, period))
         {
             html.Append("<tr><td valign=\"top\" style=\"").Append(Small).Append("font-weight:bold;padding:3px 12px 3px 0;width:130px;\">")
                 .Append(Encode(term)).Append("</td><td valign=\"top\" style=\"").Append(Small).Append("padding:3px 0;\">")
@@ -290,11 +315,14 @@ public static class HtmlReportWriter
         html.Append("</table>");
     }
 
-    private static void RaisingConcern(StringBuilder html)
+    private static void RaisingConcern(StringBuilder html) =>
+        BulletSection(html, ReportReading.RaisingConcernHeading, ReportReading.RaisingConcern());
+
+    private static void BulletSection(StringBuilder html, string heading, IReadOnlyList<string> lines)
     {
-        Heading(html, ReportReading.RaisingConcernHeading);
+        Heading(html, heading);
         html.Append("<ul style=\"").Append(Text).Append("margin:0 0 0 18px;padding:0;\">");
-        foreach (var line in ReportReading.RaisingConcern())
+        foreach (var line in lines)
         {
             html.Append("<li style=\"margin:0 0 6px 0;\">").Append(Encode(line)).Append("</li>");
         }

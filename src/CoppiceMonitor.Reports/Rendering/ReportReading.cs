@@ -19,10 +19,10 @@ public static class ReportReading
     {
         ArgumentNullException.ThrowIfNull(report);
         var count = report.People.Count;
-        return $"This is the weekly summary of social-media use on the school's staff network by the {count} " +
+        return $"This is the {SummaryName(report.Period)} of social-media use on the school's staff network by the {count} " +
                $"{(count == 1 ? "person" : "people")} you line-manage, as section {ScopeSection} of the social-media policy " +
-               "provides. It shows totals only: no individual visits, pages or messages, and sites in the special " +
-               $"categories of section {SpecialCategorySection} appear only as their category.";
+               "provides. It shows totals only: no individual visits, pages or messages, and nothing at all from the special " +
+               $"categories of section {SpecialCategorySection} (health, religion, politics, trade unions, sexual orientation).";
     }
 
     /// <summary>One sentence per person, in the order of the table.</summary>
@@ -48,6 +48,12 @@ public static class ReportReading
         }
 
         sentences.Add(string.Join(", ", parts) + ".");
+        if (ReportFormat.WholeMinutes(person.MinutesBreak + person.MinutesNonDirected) > 0)
+        {
+            sentences.Add($"Of all the minutes recorded, {ReportFormat.Minutes(person.MinutesBreak)} were in breaks and lunch and " +
+                          $"{ReportFormat.Minutes(person.MinutesNonDirected)} at other non-directed times, when personal use is allowed.");
+        }
+
         if (person.ExcessiveDays.Count > 0)
         {
             var days = string.Join(", ", person.ExcessiveDays.Select(ReportFormat.ShortDay));
@@ -63,9 +69,14 @@ public static class ReportReading
 
         if (person.Change is { } change)
         {
-            sentences.Add(change == 0
-                ? $"That is the same as the {previousLabel}."
+            sentences.Add(ReportFormat.WholeMinutes(change) == 0
+                ? $"That is about the same as the {previousLabel}."
                 : $"That is {ReportFormat.Minutes(Math.Abs(change))} minutes {(change > 0 ? "more" : "less")} than the {previousLabel}.");
+        }
+        else
+        {
+            // Nothing was recorded at all in the previous period: a rise "from zero" would be a false trend.
+            sentences.Add($"There is no data for the {previousLabel} to compare with.");
         }
 
         return sentences;
@@ -81,18 +92,41 @@ public static class ReportReading
               $"daily limit (section {ExcessiveUseSection}). Nothing needs doing.";
     }
 
-    public static IReadOnlyList<(string Term, string Meaning)> Definitions(int excessiveMinutesPerDay) =>
+    public static IReadOnlyList<(string Term, string Meaning)> Definitions(int excessiveMinutesPerDay, ReportPeriod period) =>
     [
-        ("Minutes", "Time with active connections to the service from a device registered to the person, rounded to one decimal place. " +
+        ("Minutes", "Time with active connections to the service from a device registered to the person, rounded to whole minutes. " +
                     "A page left open in the background with no traffic does not count."),
         ("Directed time", $"Lesson time on the school timetable when pupils are present (section {DirectedTimeSection}). " +
-                          "Breaks, lunch and time before or after school are shown separately in the attachment."),
+                          "Breaks and lunch, and other non-directed time (before and after lessons, outside school hours), are shown " +
+                          "beside it; those two columns count all recorded minutes, work use included."),
         ("Days over the limit", $"Days on which personal use came to more than {excessiveMinutesPerDay} minutes (section {ExcessiveUseSection})."),
         ("Work use", $"Use of a service the person is authorised to use for school work, such as the school's own account (section {WorkUseSection})."),
-        ("Change", "Personal minutes compared with the period of the same length just before this one."),
+        ("Change", (period.Kind == ReportPeriodKind.Range
+                       ? "Personal minutes compared with the period of the same length just before this one."
+                       : $"Personal minutes compared with the previous {period.Noun}.") + " Where nothing at all " +
+                   "was recorded then (monitoring had not started or was off), the report says there is no data rather than showing a rise."),
     ];
 
+    /// <summary>"weekly summary", "monthly summary", or "summary for 8 to 10 September" for any other range.</summary>
+    public static string SummaryName(ReportPeriod period) =>
+        ReportFormat.PeriodAdjective(period) is { Length: > 0 } adjective
+            ? adjective.ToLowerInvariant() + " summary"
+            : "summary for " + ReportFormat.PeriodText(period);
+
     public const string RaisingConcernHeading = "If something here worries you";
+
+    public const string HeadteacherClosingHeading = "What you can do";
+
+    /// <summary>The headteacher's own closing: they are not a line manager, and they are the one who can open an investigation.</summary>
+    public static IReadOnlyList<string> HeadteacherClosing() =>
+    [
+        "The people named above are named to their own line managers too; the first step under section 11 is an informal " +
+        "conversation with their line manager, not a letter from you.",
+        "Where a concern remains, section 12 lets you or HR open an investigation. Only an investigation releases visit-level " +
+        "detail, and every view of it is recorded in the audit log.",
+        "Anonymous pupil and guest figures are for planning the network and lessons, never for tracing a person.",
+        "Do not forward this email or its attachment; it contains personal data about staff.",
+    ];
 
     public static IReadOnlyList<string> RaisingConcern() =>
     [
@@ -105,7 +139,7 @@ public static class ReportReading
     public static string HeadteacherIntro(HeadteacherReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return $"This is the monthly summary of social-media use on the school's networks. It covers {report.StaffCount} registered staff " +
+        return $"This is the {SummaryName(report.Period)} of social-media use on the school's networks. It covers {report.StaffCount} registered staff " +
                $"({report.StaffWithUse} with any recorded use), pupils and guests. Staff are named only where a figure needs attention " +
                $"(directed time, section {DirectedTimeSection}, or days over the limit, section {ExcessiveUseSection}); pupil and guest " +
                "devices are never attributed to a person.";

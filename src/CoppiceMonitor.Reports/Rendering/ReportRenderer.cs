@@ -16,11 +16,11 @@ public static class ReportRenderer
             report.Recipient.StaffId,
             report.Recipient.DisplayName,
             report.Recipient.Email,
-            Subject: $"Weekly social-media summary for your team, {ReportFormat.ShortDay(report.Period.From)} to {ReportFormat.ShortDay(report.Period.To)} {report.Period.To.Year}",
+            Subject: $"{ReportFormat.Title(report.Period, "social-media summary")} for your team, {SubjectDates(report.Period)}",
             Html: HtmlReportWriter.LineManager(report, previousLabel),
             Text: TextReportWriter.LineManager(report, previousLabel),
-            Csv: CsvReportWriter.Write(report.Rows),
-            ChartPng: ReportChartRenderer.Render(report.Period, report.Rows, report.School.ExcessiveMinutesPerDay, "Your team: personal minutes per day"));
+            Csv: CsvReportWriter.Write(report.Rows, report.People.ToDictionary(p => p.StaffId, p => p.DisplayName, StringComparer.Ordinal)),
+            ChartPng: ReportChartRenderer.RenderPeople(report.Period, report.People, report.School.ExcessiveMinutesPerDay, "Personal minutes per person and day, against the daily limit"));
     }
 
     public static RenderedReport Render(HeadteacherReport report)
@@ -34,18 +34,20 @@ public static class ReportRenderer
             report.Recipient.StaffId,
             report.Recipient.DisplayName,
             report.Recipient.Email,
-            Subject: $"Monthly social-media summary, {ReportFormat.PeriodText(report.Period)}",
+            Subject: $"{ReportFormat.Title(report.Period, "social-media summary")} for {report.School.Name}, {SubjectDates(report.Period)}",
             Html: HtmlReportWriter.Headteacher(report, previousLabel),
             Text: TextReportWriter.Headteacher(report, previousLabel),
-            Csv: CsvReportWriter.Write(report.Rows),
-            ChartPng: ReportChartRenderer.Render(report.Period, report.SchoolDaily, thresholdMinutes: null, "All staff: personal minutes per day"));
+            Csv: CsvReportWriter.Write(report.Rows, report.Flagged.ToDictionary(f => f.StaffId, f => f.DisplayName, StringComparer.Ordinal)),
+            ChartPng: ReportChartRenderer.Render(report.Period, report.SchoolDaily, "All staff: personal minutes per day"));
     }
 
-    private static string PreviousLabel(ReportPeriod period) => period.Days switch
+    private static string SubjectDates(ReportPeriod period) => period.Kind switch
     {
-        7 => "previous week",
-        >= 28 and <= 31 => "previous month",
-        _ => "previous period",
+        ReportPeriodKind.Day => ReportFormat.ShortDay(period.From) + " " + period.From.Year,
+        ReportPeriodKind.Month => period.From.ToString("MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture),
+        _ => $"{ReportFormat.ShortDay(period.From)} to {ReportFormat.ShortDay(period.To)} {period.To.Year}",
     };
+
+    private static string PreviousLabel(ReportPeriod period) => "previous " + period.Noun;
 
 }

@@ -19,15 +19,17 @@ public static class TextReportWriter
         Heading(text, "At a glance");
         Table(
             text,
-            ["Person", "Personal min", "Directed (8.6.2)", $"Days > {threshold} (9.1)", "Work use (5)", "Change"],
+            ["Person", "Personal min", "Directed (8.6.2)", "Breaks", "Other", $"Days > {threshold} (9.1)", "Work use (5)", "Change"],
             report.People.Select(p => new[]
             {
                 p.DisplayName,
                 ReportFormat.Minutes(p.MinutesPersonal),
                 ReportFormat.Minutes(p.MinutesDirectedPersonal),
+                ReportFormat.Minutes(p.MinutesBreak),
+                ReportFormat.Minutes(p.MinutesNonDirected),
                 p.ExcessiveDays.Count.ToString(CultureInfo.InvariantCulture),
                 ReportFormat.Minutes(p.MinutesWorkUse),
-                p.Change is { } change ? ReportFormat.SignedMinutes(change) : "-",
+                p.Change is { } change ? ReportFormat.SignedMinutes(change) : ReportFormat.NoPreviousData(report.Period),
             }));
 
         Heading(text, "What the figures mean");
@@ -41,23 +43,23 @@ public static class TextReportWriter
 
         foreach (var person in report.People.Where(p => p.ByService.Count > 0))
         {
-            Heading(text, person.DisplayName + ": minutes by service and day");
-            var dates = report.Period.Dates.ToList();
+            var columns = ReportFormat.Columns(report.Period);
+            Heading(text, person.DisplayName + (columns.Count == report.Period.Days ? ": minutes by service and day" : ": minutes by service and week"));
             var rows = report.Rows.Where(r => r.StaffId == person.StaffId).ToList();
             Table(
                 text,
-                ["Service", .. dates.Select(d => d.ToString("ddd", CultureInfo.InvariantCulture)), "Total", "Directed", "Work"],
+                ["Service", .. columns.Select(c => c.Label), "Total", "Directed", "Work"],
                 person.ByService.Select(s => (string[])
                 [
                     s.Service,
-                    .. dates.Select(d => ReportFormat.Minutes(rows.Where(r => r.Service == s.Service && r.Date == d).Sum(r => r.MinutesPersonal))),
+                    .. columns.Select(c => rows.Where(r => r.Service == s.Service && r.Date >= c.From && r.Date <= c.To).Sum(r => r.MinutesPersonal) is var m && ReportFormat.WholeMinutes(m) > 0 ? ReportFormat.Minutes(m) : "."),
                     ReportFormat.Minutes(s.MinutesPersonal),
                     ReportFormat.Minutes(s.MinutesDirectedPersonal),
                     ReportFormat.Minutes(s.MinutesWorkUse),
                 ]));
         }
 
-        Footer(text, threshold, report.GeneratedUtc, "The attached usage.csv has the same figures per person, service and day.");
+        Footer(text, threshold, report.Period, report.GeneratedUtc, "The attached usage.csv has the same figures per person, service and day.");
         return text.ToString();
     }
 
@@ -66,7 +68,7 @@ public static class TextReportWriter
         ArgumentNullException.ThrowIfNull(report);
         var text = new StringBuilder();
         var threshold = report.School.ExcessiveMinutesPerDay;
-        Title(text, "Monthly social-media summary", report.School.Name, report.Period);
+        Title(text, ReportFormat.Title(report.Period, "social-media summary"), report.School.Name, report.Period);
         text.Append("Dear ").Append(report.Recipient.DisplayName).AppendLine(",").AppendLine();
         Wrap(text, ReportReading.HeadteacherIntro(report));
 
@@ -80,7 +82,7 @@ public static class TextReportWriter
                 ["Personal minutes", ReportFormat.Minutes(report.MinutesPersonal)],
                 ["Of which in directed time (8.6.2)", ReportFormat.Minutes(report.MinutesDirectedPersonal)],
                 ["Work use (5)", ReportFormat.Minutes(report.MinutesWorkUse)],
-                ["Change vs " + previousLabel, report.PreviousMinutesPersonal is { } p ? ReportFormat.SignedMinutes(report.MinutesPersonal - p) : "-"],
+                ["Change vs " + previousLabel, report.PreviousMinutesPersonal is { } p ? ReportFormat.SignedMinutes(report.MinutesPersonal - p) : ReportFormat.NoPreviousData(report.Period)],
             ]);
 
         if (report.StaffByService.Count > 0)
@@ -125,7 +127,8 @@ public static class TextReportWriter
         Heading(text, "What the monitoring could not see");
         Wrap(text, ReportReading.CoverageReading(report.Coverage));
 
-        Footer(text, threshold, report.GeneratedUtc, "The attached usage.csv lists the named staff's figures per service and day.");
+        Footer(text, threshold, report.Period, report.GeneratedUtc, "The attached usage.csv lists the named staff's figures per service and day.",
+            ReportReading.HeadteacherClosingHeading, ReportReading.HeadteacherClosing());
         return text.ToString();
     }
 
@@ -139,16 +142,19 @@ public static class TextReportWriter
     private static void Heading(StringBuilder text, string heading) =>
         text.AppendLine().AppendLine(heading).AppendLine(new string('-', heading.Length));
 
-    private static void Footer(StringBuilder text, int threshold, DateTime generatedUtc, string attachmentNote)
+    private static void Footer(StringBuilder text, int threshold, ReportPeriod period, DateTime generatedUtc, string attachmentNote) =>
+        Footer(text, threshold, period, generatedUtc, attachmentNote, ReportReading.RaisingConcernHeading, ReportReading.RaisingConcern());
+
+    private static void Footer(StringBuilder text, int threshold, ReportPeriod period, DateTime generatedUtc, string attachmentNote, string closingHeading, IReadOnlyList<string> closing)
     {
         Heading(text, "How to read these figures");
-        foreach (var (term, meaning) in ReportReading.Definitions(threshold))
+        foreach (var (term, meaning) in ReportReading.Definitions(threshold, period))
         {
             Wrap(text, $"{term}: {meaning}", "  ");
         }
 
-        Heading(text, ReportReading.RaisingConcernHeading);
-        foreach (var line in ReportReading.RaisingConcern())
+        Heading(text, closingHeading);
+        foreach (var line in closing)
         {
             Wrap(text, "- " + line, "  ");
         }

@@ -4,6 +4,7 @@ using CoppiceMonitor.Reports;
 using CoppiceMonitor.Service.Cli;
 using CoppiceMonitor.Service.Pipeline;
 using CoppiceMonitor.Visits;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CoppiceMonitor.Service.Verbs;
@@ -20,7 +21,7 @@ public static class ReportVerbs
     public static Command Create()
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "Render the reports but do not send or record them." };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "Also write the rendered reports (HTML, text, CSV, chart) to this folder." };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Also write the rendered reports (HTML, text, CSV, chart, .eml) to this folder, one folder per report." };
         Period.Validators.Add(r =>
         {
             var value = r.GetValueOrDefault<string>();
@@ -62,7 +63,16 @@ public static class ReportVerbs
             }
 
             return results.Any(r => r.Outcome == ReportDeliveryOutcome.Failed) ? ExitCodes.RuntimeFailure : ExitCodes.Success;
-        }, ct, b => b.Services.AddCoppiceReporting(b.Configuration)));
+        }, ct, b =>
+        {
+            // A dry run sends nothing, so it must not need a mail server: it renders as folder delivery would.
+            if (parse.GetValue(dryRun))
+            {
+                b.Configuration.AddInMemoryCollection([new($"{ReportOptions.SectionName}:{nameof(ReportOptions.Delivery)}", nameof(ReportDeliveryMode.Folder))]);
+            }
+
+            b.Services.AddCoppiceReporting(b.Configuration);
+        }));
         return new Command("report", "Line-manager and headteacher reports.") { send };
     }
 }

@@ -34,9 +34,9 @@ public sealed class ReportRunnerTests(PostgresCluster cluster) : IClassFixture<P
         Assert.Equal("reports@coppice.test", priya.From.Mailboxes.Single().Address);
         var csv = CsvOf(priya);
         Assert.StartsWith(CsvReportWriter.Header, csv, StringComparison.Ordinal);
-        Assert.Contains("T001,Facebook,2026-09-07,25.0,10.0,15.0,0.0,0.0,0.0", csv);
-        Assert.Contains("T001,TikTok,2026-09-08,70.0,0.0,0.0,0.0,70.0,0.0", csv);   // 23:30 UTC is Tuesday in London
-        Assert.Contains("T002,X,2026-09-10,30.0,0.0,0.0,30.0,0.0,30.0", csv);
+        Assert.Contains("T001,Tom O'Brien,Facebook,2026-09-07,25,10,15,0,0,0", csv);
+        Assert.Contains("T001,Tom O'Brien,TikTok,2026-09-08,70,0,0,0,70,0", csv);   // 23:30 UTC is Tuesday in London
+        Assert.Contains("T002,Amy Lee,X,2026-09-10,30,0,0,30,0,30", csv);
         Assert.DoesNotContain("T003", csv);
         Assert.DoesNotContain("Raj Patel", priya.HtmlBody);
         Assert.DoesNotContain("mind-health-support", priya.HtmlBody);
@@ -177,6 +177,36 @@ public sealed class ReportRunnerTests(PostgresCluster cluster) : IClassFixture<P
     }
 
     [Fact]
+    public async Task DryRun_BothKindsIntoOneFolder_OneFolderPerReportNothingOverwritten()
+    {
+        // Helen is the headteacher and line-manages Priya and Dan: she gets a team report and the school summary.
+        await using var db = await ReportFixture.CreateAsync(cluster);
+        await using var sink = await SmtpSink.StartNewAsync();
+        var runner = db.CreateRunner(sink, new FakeTimeProvider(Monday));
+        var output = Directory.CreateTempSubdirectory("coppice-out-");
+        try
+        {
+            var request = new ReportRunRequest(DryRun: true, OutputFolder: output.FullName);
+            var results = (await runner.RunLineManagerReportsAsync(Week, request, CancellationToken.None))
+                .Concat(await runner.RunHeadteacherReportsAsync(Week, request, CancellationToken.None))
+                .ToList();
+
+            Assert.Equal(results.Count, output.GetDirectories().Length);
+            var helen = output.GetDirectories().Where(d => d.Name.Contains("HT01", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, helen.Count);
+            var summary = Assert.Single(helen, d => d.Name.StartsWith("headteacher_", StringComparison.Ordinal));
+            var team = Assert.Single(helen, d => d.Name.StartsWith("line-manager_", StringComparison.Ordinal));
+            Assert.Contains(ReportReading.HeadteacherClosingHeading, await File.ReadAllTextAsync(Path.Combine(summary.FullName, "report.txt")), StringComparison.Ordinal);
+            Assert.DoesNotContain(ReportReading.HeadteacherClosingHeading, await File.ReadAllTextAsync(Path.Combine(team.FullName, "report.txt")), StringComparison.Ordinal);
+            Assert.All(output.GetDirectories(), d => Assert.True(File.Exists(Path.Combine(d.FullName, "message.eml")), d.Name));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task RunLineManagerReportsAsync_DryRunWithOutputFolder_WritesFilesPerRecipientAndRecordsNothing()
     {
         await using var db = await ReportFixture.CreateAsync(cluster);
@@ -218,7 +248,7 @@ public sealed class ReportRunnerTests(PostgresCluster cluster) : IClassFixture<P
         Assert.DoesNotContain("Amy Lee", text);      // only work use
         Assert.Contains("TikTok", text);
         Assert.Contains("Pupil", text);
-        Assert.Contains("DNS-over-HTTPS: 5.0 minutes", text.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal));
+        Assert.Contains("DNS-over-HTTPS: 5 minutes", text.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal));
         Assert.DoesNotContain("mind-health-support", message.HtmlBody);
     }
 

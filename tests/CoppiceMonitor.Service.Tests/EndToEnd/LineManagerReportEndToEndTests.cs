@@ -207,7 +207,7 @@ public sealed class LineManagerReportEndToEndTests : IClassFixture<PostgresClust
     /// <summary>
     /// One row per person, service and local date: staff_id, service, date, and the minutes the report's CSV
     /// carries (total; directed, break, non-directed, outside hours by the default timetable; work use), as text
-    /// with one decimal like the CSV.
+    /// in whole minutes like the CSV.
     /// </summary>
     private static List<ExpectedRow> ExpectedRows(string truthPath, string devicesCsvPath)
     {
@@ -281,7 +281,8 @@ public sealed class LineManagerReportEndToEndTests : IClassFixture<PostgresClust
         return In(t, "08:00", "08:50") || In(t, "15:20", "17:30") ? "non-directed" : "outside";
     }
 
-    private static string Minutes(int count) => count.ToString("0.0", CultureInfo.InvariantCulture);
+    // The CSV carries whole minutes, as the email shows them (issue 12).
+    private static string Minutes(int count) => count.ToString("0", CultureInfo.InvariantCulture);
 
     private static byte[] CsvBytes(MimeMessage message)
     {
@@ -295,12 +296,13 @@ public sealed class LineManagerReportEndToEndTests : IClassFixture<PostgresClust
     private static List<ExpectedRow> CsvRows(MimeMessage message)
     {
         var lines = Encoding.UTF8.GetString(CsvBytes(message)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("staff_id,service,date,minutes_total,minutes_directed,minutes_break,minutes_non_directed,minutes_outside_hours,minutes_work_use", lines[0]);
+        Assert.Equal("staff_id,staff_name,service,date,minutes_total,minutes_directed,minutes_break,minutes_non_directed,minutes_outside_hours,minutes_work_use", lines[0]);
         return lines.Skip(1).Select(line =>
         {
             var f = ParseCsvLine(line);
-            Assert.Equal(9, f.Count);
-            return new ExpectedRow(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]);
+            Assert.Equal(10, f.Count);
+            Assert.False(string.IsNullOrWhiteSpace(f[1]), $"no staff_name for {f[0]}");
+            return new ExpectedRow(f[0], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]);
         }).Order().ToList();
     }
 

@@ -42,6 +42,24 @@ public sealed class ConfigurationErrorTests
         Assert.Contains(key, result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 17: a special category (policy 10.3) in Reports:Categories is refused before any report is built.</summary>
+    [Theory]
+    [InlineData("Health")]
+    [InlineData("sexualorientation")]
+    public async Task SpecialCategoryInReports_ExitsThreeNamingKeyAndPolicy(string category)
+    {
+        using var folder = new TempFolder();
+        var settings = folder.Write("settings.json", """{ "Schools": [ { "Id": "s1", "Timetable": { "Directed": [ "09:00-10:00" ] } } ] }""");
+
+        var result = await CoppiceProcess.RunAsync(
+            "report", "send", "--period", "last-week", "--dry-run", "--config", settings, "--set", $"Service:DataFolder={folder.Path}",
+            "--set", "Reports:Delivery=Folder", "--set", $"Reports:Categories:0={category}");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains("Reports:Categories", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("policy 10.3", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EnvironmentVariable_IsReadWithCoppicePrefix()
     {

@@ -68,6 +68,17 @@ public sealed class DatabaseVerbsTests : IClassFixture<PostgresCluster>, IClassF
         Assert.True(visits > 0);
         Assert.Contains("replay: ", replay.Stderr, StringComparison.Ordinal);
 
+        // Issue 12: a dry run needs no SMTP settings at all, and writes one folder per report (the headteacher's
+        // summary no longer overwrites the team report of the same person).
+        var dry = Path.Combine(_folder.Path, "dry");
+        var dryRun = await Run("report", "send", "--period", "2026-10-12..2026-10-18", "--dry-run", "--out", dry);
+        Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
+        var dryReports = dryRun.Stdout.Split('\n').Count(l => l.TrimEnd().EndsWith("DryRun", StringComparison.Ordinal));
+        Assert.True(dryReports >= 2, dryRun.ToString());
+        Assert.Equal(dryReports, Directory.GetDirectories(dry).Length);
+        Assert.Equal(dryReports, Directory.GetFiles(dry, "report.html", SearchOption.AllDirectories).Length);
+        Assert.Empty(_smtp.Messages);
+
         var output = Path.Combine(_folder.Path, "rendered");
         var report = await Run("report", "send", "--period", "2026-10-12..2026-10-18", "--out", output,
             "--set", $"Reports:Smtp:Host={_smtp.Host}", "--set", $"Reports:Smtp:Port={_smtp.Port}", "--set", "Reports:Smtp:Security=None",
