@@ -39,8 +39,14 @@ internal sealed class UseMinutes(int minServerBytes, int minClientBytes)
             _bytes[i] = bytes![i];
         }
 
-        _minutes.AsSpan(0, n).Sort(_bytes.AsSpan(0, n));
-        var merged = MergeSameMinute(n);
+        // Capture lists minutes ascending; sort and merge only when packets came out of order.
+        var merged = n;
+        if (!StrictlyAscending(n))
+        {
+            _minutes.AsSpan(0, n).Sort(_bytes.AsSpan(0, n));
+            merged = MergeSameMinute(n);
+        }
+
         var kept = 0;
         for (var i = 0; i < merged; i++)
         {
@@ -52,6 +58,19 @@ internal sealed class UseMinutes(int minServerBytes, int minClientBytes)
 
         ignored = merged - kept;
         return _minutes.AsSpan(0, kept);
+    }
+
+    private bool StrictlyAscending(int n)
+    {
+        for (var i = 1; i < n; i++)
+        {
+            if (_minutes[i] <= _minutes[i - 1])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void Grow(int count)
