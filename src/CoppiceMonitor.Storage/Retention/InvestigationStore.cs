@@ -141,9 +141,8 @@ public sealed class InvestigationStore(NpgsqlDataSource dataSource, TimeProvider
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actingAccount);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        await using var command = dataSource.CreateCommand("""
-            SELECT id, school_id, staff_id, device_id, service, category, start_utc, end_utc, active_seconds, directed_seconds,
-                   break_seconds, non_directed_seconds, outside_hours_seconds, is_work_use, site_name, evidence_count, batch_id
+        await using var command = dataSource.CreateCommand($$"""
+            SELECT {{VisitRowReader.Columns}}
             FROM investigation_visits($1, $2, $3, $4, $5)
             """);
         command.Parameters.AddWithValue(investigationId);
@@ -152,35 +151,7 @@ public sealed class InvestigationStore(NpgsqlDataSource dataSource, TimeProvider
         command.Parameters.Add(new NpgsqlParameter { Value = format is { } f ? f.ToString().ToLowerInvariant() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.AddWithValue(NpgsqlDbType.TimestampTz, timeProvider.GetUtcNow().UtcDateTime);
         return await Translate<IReadOnlyList<VisitRow>>(async () =>
-        {
-            var visits = new List<VisitRow>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                visits.Add(new VisitRow
-                {
-                    Id = reader.GetInt64(0),
-                    SchoolId = reader.GetString(1),
-                    StaffId = reader.GetString(2),
-                    DeviceId = reader.GetString(3),
-                    Service = reader.GetString(4),
-                    Category = reader.GetString(5),
-                    StartUtc = reader.GetDateTime(6),
-                    EndUtc = reader.GetDateTime(7),
-                    ActiveSeconds = reader.GetInt32(8),
-                    DirectedSeconds = reader.GetInt32(9),
-                    BreakSeconds = reader.GetInt32(10),
-                    NonDirectedSeconds = reader.GetInt32(11),
-                    OutsideHoursSeconds = reader.GetInt32(12),
-                    IsWorkUse = reader.GetBoolean(13),
-                    SiteName = reader.IsDBNull(14) ? null : reader.GetString(14),
-                    EvidenceCount = reader.GetInt32(15),
-                    BatchId = reader.GetGuid(16),
-                });
-            }
-
-            return visits;
-        }).ConfigureAwait(false);
+            await VisitRowReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>The functions' refusals (SQLSTATE) as <see cref="InvestigationException"/> with the database's message.</summary>
