@@ -19,10 +19,7 @@ public sealed class InvestigationDetailReader(NpgsqlDataSource dataSource, Audit
     /// <summary>Upper bound on observations returned by one read, so a long range cannot exhaust memory.</summary>
     public const int MaxObservations = 20_000;
 
-    private const string InvestigationColumns = """
-        SELECT id, school_id, staff_id, from_utc, to_utc, reason, opened_by, opened_by_role, opened_utc, closed_utc, closed_by, close_reason
-        FROM investigations
-        """;
+    private const string InvestigationColumns = "SELECT " + InvestigationRowReader.Columns + " FROM investigations";
 
     private const string VisitColumns = "SELECT " + VisitRowReader.Columns;
 
@@ -66,27 +63,8 @@ public sealed class InvestigationDetailReader(NpgsqlDataSource dataSource, Audit
         await using var command = new NpgsqlCommand($"{InvestigationColumns} WHERE id = $1 AND school_id = $2", connection, transaction);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(schoolId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        return new InvestigationRow
-        {
-            Id = reader.GetInt64(0),
-            SchoolId = reader.GetString(1),
-            StaffId = reader.GetString(2),
-            FromUtc = reader.GetDateTime(3),
-            ToUtc = reader.GetDateTime(4),
-            Reason = reader.GetString(5),
-            OpenedBy = reader.GetString(6),
-            OpenedByRole = reader.GetString(7),
-            OpenedUtc = reader.GetDateTime(8),
-            ClosedUtc = reader.IsDBNull(9) ? null : reader.GetDateTime(9),
-            ClosedBy = reader.IsDBNull(10) ? null : reader.GetString(10),
-            CloseReason = reader.IsDBNull(11) ? null : reader.GetString(11),
-        };
+        var rows = await InvestigationRowReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
     }
 
     private static async Task<List<VisitRow>> ReadVisitsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, InvestigationRow inv,

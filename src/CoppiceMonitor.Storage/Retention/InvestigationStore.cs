@@ -83,34 +83,13 @@ public sealed class InvestigationStore(NpgsqlDataSource dataSource, TimeProvider
 
     public async Task<IReadOnlyList<InvestigationRow>> ListAsync(string? schoolId = null, bool includeClosed = false, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT id, school_id, staff_id, from_utc, to_utc, reason, opened_by, opened_by_role, opened_utc, closed_utc, closed_by, close_reason
+        await using var command = dataSource.CreateCommand($$"""
+            SELECT {{InvestigationRowReader.Columns}}
             FROM investigations WHERE ($1::text IS NULL OR school_id = $1) AND ($2 OR closed_utc IS NULL) ORDER BY id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)schoolId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.AddWithValue(includeClosed);
-        var rows = new List<InvestigationRow>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(new InvestigationRow
-            {
-                Id = reader.GetInt64(0),
-                SchoolId = reader.GetString(1),
-                StaffId = reader.GetString(2),
-                FromUtc = reader.GetDateTime(3),
-                ToUtc = reader.GetDateTime(4),
-                Reason = reader.GetString(5),
-                OpenedBy = reader.GetString(6),
-                OpenedByRole = reader.GetString(7),
-                OpenedUtc = reader.GetDateTime(8),
-                ClosedUtc = reader.IsDBNull(9) ? null : reader.GetDateTime(9),
-                ClosedBy = reader.IsDBNull(10) ? null : reader.GetString(10),
-                CloseReason = reader.IsDBNull(11) ? null : reader.GetString(11),
-            });
-        }
-
-        return rows;
+        return await InvestigationRowReader.ReadAllAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The investigation's visit-level detail (live and held rows); audited as a detail read.</summary>

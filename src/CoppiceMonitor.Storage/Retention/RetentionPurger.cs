@@ -32,8 +32,7 @@ public sealed class RetentionPurger(
     TimeProvider timeProvider,
     ILogger<RetentionPurger>? logger = null)
 {
-    private const string VisitColumns = "id, school_id, staff_id, device_id, service, category, start_utc, end_utc, active_seconds, " +
-        "directed_seconds, break_seconds, non_directed_seconds, outside_hours_seconds, is_work_use, site_name, evidence_count, batch_id";
+    private const string VisitColumns = VisitRowReader.Columns;
     private const string ObservationColumns = "school_id, ts, kind, client, client_mac, server, server_port, transport, vlan, name, detail, batch_id";
 
     private const string VisitHeld = """

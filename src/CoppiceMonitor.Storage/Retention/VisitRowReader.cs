@@ -5,7 +5,7 @@ namespace CoppiceMonitor.Storage.Retention;
 
 /// <summary>
 /// Reads visit rows selected in <see cref="Columns"/> order: the one mapping for the CLI's audited investigation
-/// read and the portal's audited detail page.
+/// read, the portal's audited detail page and the purge's copy into held_visits.
 /// </summary>
 internal static class VisitRowReader
 {
